@@ -1,0 +1,26 @@
+"""gba-kg: curated, evidenced YAML facts about the Greater Bay Area → a checked RDF graph.
+
+>>> import kg
+>>> result = kg.build("data", "build")  # doctest: +SKIP
+"""
+
+from kg.api import Result, build, check, export, load
+from kg.errors import KgError, Problem
+from kg.export import WRITERS, Output
+from kg.facts import SourcePos
+from kg.ontology import Schema, read_schema
+
+__all__ = [
+    "WRITERS",
+    "KgError",
+    "Output",
+    "Problem",
+    "Result",
+    "Schema",
+    "SourcePos",
+    "build",
+    "check",
+    "export",
+    "load",
+    "read_schema",
+]

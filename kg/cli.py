@@ -1,0 +1,119 @@
+"""The `kg` command: parses arguments, calls one API function, prints, picks the exit code.
+
+Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how to fix`),
+2 bad usage. Anything else is a bug in gba-kg and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kg import api
+from kg.errors import EXIT_BAD_DATA, KgError
+from kg.export import WRITERS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_options(func: F) -> F:
+    """DATA_DIR and --ontology, shared by every command that reads the curated data."""
+    func = click.option(
+        "--ontology",
+        "ontology_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="Folder with gba.ttl and shapes.ttl (default: the project's ontology/).",
+    )(func)
+    func = click.argument(
+        "data_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default="data",
+        required=False,
+    )(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gba-kg")
+def main() -> None:
+    """gba-kg: curated Greater Bay Area facts → an evidenced, checked RDF graph."""
+
+
+@main.command()
+@data_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder the outputs are written to.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(sorted(WRITERS)),
+    multiple=True,
+    help="Write only this format (repeatable). Default: all of them.",
+)
+def build(data_dir: Path, ontology_dir: Path | None, out_dir: Path, formats: tuple[str, ...]) -> None:
+    """Check DATA_DIR (default: data) and write the graph and its views into --out.
+
+    Writes graph.ttl, graph.nt, graph.jsonld, graph.graphml, network.html and
+    manifest.json, replacing the old files only when every check passes.
+
+    Example: kg build data --out build
+    """
+    try:
+        result = api.build(
+            data_dir, out_dir, ontology_dir=ontology_dir, formats=list(formats) or None
+        )
+    except KgError as exc:
+        _fail(exc)
+    _print_summary(result, data_dir)
+    for output in sorted(result.outputs, key=lambda o: o.name):
+        click.echo(f"  wrote {output.path} ({_size(output.size)})")
+
+
+@main.command()
+@data_options
+def check(data_dir: Path, ontology_dir: Path | None) -> None:
+    """Check DATA_DIR (default: data) as `kg build` does, and write nothing.
+
+    Example: kg check data
+    """
+    try:
+        result = api.check(data_dir, ontology_dir=ontology_dir)
+    except KgError as exc:
+        _fail(exc)
+    _print_summary(result, data_dir)
+
+
+def _fail(exc: KgError) -> None:
+    click.echo(exc.report(), err=True)
+    sys.exit(EXIT_BAD_DATA)
+
+
+def _print_summary(result: api.Result, data_dir: Path) -> None:
+    summary = result.summary
+    per_class = result.entities_per_class
+    width = max((len(name) for name in per_class), default=0)
+    click.echo(f"{data_dir}: all checks passed")
+    click.echo(f"  entities    {summary['entities']}")
+    for name, count in per_class.items():
+        click.echo(f"    {name:<{width}}  {count}")
+    click.echo(f"  statements  {summary['statements']}")
+    click.echo(
+        f"  quotes      {summary['quotes_checked']} found verbatim in "
+        f"{len(result.checked.sources)} source text(s)"
+    )
+    click.echo(f"  triples     {summary['triples']}")
+
+
+def _size(n: int) -> str:
+    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB"

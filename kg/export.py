@@ -1,0 +1,170 @@
+"""Step 5: write the outputs -- Turtle, N-Triples, JSON-LD, GraphML, the HTML network view and a
+manifest -- atomically and byte-for-byte deterministically.
+
+Writers are a name → `Writer` registry, so the CLI's `--format` choices and `--help` list
+only formats that exist. Triples are sorted once and serialised by pyoxigraph (fast, and
+it keeps literals as written); every file is first written into a temporary folder inside
+the output folder, then moved into place with `os.replace`, the manifest last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Identifier
+
+from kg.namespaces import PREFIXES
+from kg.network import network_graph, render_network
+from kg.ontology import Schema
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file written by `export`."""
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Writer:
+    """How one output format is produced."""
+
+    filename: str
+    media_type: str
+    write: Callable[[Graph, Schema], bytes]
+
+
+_FIRST_PREDICATES = {RDF.type: "0", RDFS.label: "1", SKOS.altLabel: "2"}
+
+
+def _sort_key(triple: tuple[Identifier, Identifier, Identifier]) -> tuple[str, ...]:
+    """Subject, then type, labels and the rest by predicate, then object."""
+    s, p, o = triple
+    pred = _FIRST_PREDICATES.get(p, "3") + str(p)  # type: ignore[call-overload]
+    if isinstance(o, Literal):
+        return (str(s), pred, "1", str(o), o.language or "", str(o.datatype or ""))
+    return (str(s), pred, "0", str(o), "", "")
+
+
+def _to_ox(term: Identifier) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"blank nodes are not written: {term!r}")  # the builder makes none
+
+
+def sorted_triples(graph: Graph) -> list[ox.Triple]:
+    """The graph's triples as pyoxigraph terms, in subject, predicate, object order."""
+    return [
+        ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o))  # type: ignore[arg-type]
+        for s, p, o in sorted(graph, key=_sort_key)  # type: ignore[arg-type]
+    ]
+
+
+def write_turtle(graph: Graph, schema: Schema) -> bytes:
+    """Turtle with the project's prefixes, a blank line between subjects."""
+    data: bytes = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    lines = data.decode("utf-8").split("\n")
+    out: list[str] = []
+    for line in lines:
+        # pyoxigraph escapes line breaks in literals, so a line starting at column 0 that
+        # is not a prefix is a new subject
+        if line and not line.startswith(("\t", "@prefix")) and out and out[-1]:
+            out.append("")
+        out.append(line)
+    return "\n".join(out).encode("utf-8")
+
+
+def write_ntriples(graph: Graph, schema: Schema) -> bytes:
+    """N-Triples, one sorted triple per line."""
+    data: bytes = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return data
+
+
+def write_jsonld(graph: Graph, schema: Schema) -> bytes:
+    """Expanded JSON-LD (no remote context to fetch), one node object per subject, indented."""
+    data = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.JSON_LD)
+    return (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def write_graphml(graph: Graph, schema: Schema) -> bytes:
+    """GraphML of entities and the relations between them, for Gephi, yEd or networkx."""
+    network = network_graph(graph, schema)
+    flat = nx.MultiDiGraph()
+    for node, attrs in network.nodes(data=True):
+        flat.add_node(node, **{k: v for k, v in attrs.items() if isinstance(v, str)})
+    for u, v, key, attrs in network.edges(keys=True, data=True):
+        flat.add_edge(u, v, key=key, **{k: v for k, v in attrs.items() if isinstance(v, str)})
+    return "\n".join(nx.generate_graphml(flat, encoding="utf-8", prettyprint=True)).encode(
+        "utf-8"
+    ) + b"\n"
+
+
+def write_html(graph: Graph, schema: Schema) -> bytes:
+    """The interactive network view (vis-network, inlined; opens offline)."""
+    return render_network(network_graph(graph, schema), schema).encode("utf-8")
+
+
+WRITERS: dict[str, Writer] = {
+    "turtle": Writer("graph.ttl", "text/turtle", write_turtle),
+    "nt": Writer("graph.nt", "application/n-triples", write_ntriples),
+    "json-ld": Writer("graph.jsonld", "application/ld+json", write_jsonld),
+    "graphml": Writer("graph.graphml", "application/graphml+xml", write_graphml),
+    "html": Writer("network.html", "text/html", write_html),
+}
+"""Every output format, by the name `--format` takes."""
+
+
+def export_graph(
+    graph: Graph, schema: Schema, out_dir: str | Path, formats: Iterable[str] | None = None
+) -> list[Output]:
+    """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
+
+    Either every file is replaced or, if anything fails, none is: files are written in a
+    temporary folder inside `out_dir` and moved into place only once all are written.
+    """
+    out = Path(out_dir)
+    names = sorted(WRITERS) if formats is None else list(formats)
+    for name in names:
+        if name not in WRITERS:
+            raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
+    contents = {WRITERS[n].filename: WRITERS[n].write(graph, schema) for n in names}
+    manifest = {
+        "files": [
+            {"name": f, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+            for f, b in sorted(contents.items())
+        ]
+    }
+    contents[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".kg-", dir=out))
+    try:
+        for filename, data in contents.items():
+            (staging / filename).write_bytes(data)
+        for filename in sorted(contents, key=lambda f: f == MANIFEST):  # manifest last
+            os.replace(staging / filename, out / filename)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [
+        Output(f, out / f, len(b), hashlib.sha256(b).hexdigest()) for f, b in contents.items()
+    ]

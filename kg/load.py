@@ -1,0 +1,379 @@
+"""Step 1 of the pipeline: read `data/**/*.yaml` into `Facts`, keeping a line for every value.
+
+The YAML is composed into nodes with PyYAML's *base* resolver, so every scalar stays the text
+the curator wrote (`yes`, `010`, `2020-10-22` and `1.10` are not turned into booleans, octal
+numbers, dates or floats); the ontology decides types later. Duplicate keys, tags and aliases
+are errors here, because PyYAML's default loaders silently keep the last duplicate and
+construct tagged objects. Nothing here knows the ontology: keys are checked by `validate.py`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import yaml
+
+from kg.errors import KgError, Problem
+from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
+
+try:  # libyaml is several times faster; the pure-Python loader gives the same nodes
+    _Loader: type = yaml.CBaseLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.BaseLoader
+
+FILE_KEYS = ("source", "quotes", "entities")
+ENTITY_KEYS = ("id", "type", "quote", "cite")
+STATEMENT_KEYS = ("value", "quote", "cite")
+SOURCES_DIR = "sources"
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+def find_data_files(data_dir: Path) -> list[Path]:
+    """The curated YAML files under `data_dir`, sorted, leaving out `sources/`."""
+    files = [
+        p
+        for p in data_dir.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.is_file()
+        and SOURCES_DIR not in p.relative_to(data_dir).parts[:-1]
+    ]
+    return sorted(files)
+
+
+def load_facts(data_dir: str | Path) -> Facts:
+    """Read every curated YAML file under `data_dir`; raise `KgError` listing every problem.
+
+    >>> facts = load_facts("data")  # doctest: +SKIP
+    >>> facts.entities[0].id.text  # doctest: +SKIP
+    'baiyun-international-airport'
+    """
+    data_dir = Path(data_dir)
+    facts = Facts()
+    problems: list[Problem] = []
+    for path in find_data_files(data_dir):
+        reader = _FileReader(path, facts, problems)
+        reader.read()
+        facts.files.append(reader.name)
+    if problems:
+        raise KgError(problems)
+    return facts
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ' — did you mean …?' hint, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _FileReader:
+    """Walks one file's node tree, appending to `facts` and `problems`."""
+
+    def __init__(self, path: Path, facts: Facts, problems: list[Problem]) -> None:
+        self.path = path
+        self.name = str(path)
+        self.facts = facts
+        self.problems = problems
+        self.bad_nodes: set[int] = set()
+        self.source: str | None = None
+
+    def pos(self, node: yaml.Node) -> SourcePos:
+        return SourcePos(self.name, node.start_mark.line + 1)
+
+    def problem(self, node: yaml.Node | SourcePos, message: str, fix: str = "") -> None:
+        pos = node if isinstance(node, SourcePos) else self.pos(node)
+        self.problems.append(Problem(pos, message, fix))
+
+    # -- file level -----------------------------------------------------------------------
+
+    def read(self) -> None:
+        root = self._compose()
+        if root is None:
+            return
+        self._check_tree(root)
+        if not self._check_node(root):
+            return
+        if not isinstance(root, yaml.MappingNode):
+            self.problem(
+                root,
+                f"the file holds a {_kind(root)}, not a mapping",
+                "start the file with `entities:` (and optionally `source:` and `quotes:`)",
+            )
+            return
+        pairs = self._pairs(root)
+        if "source" in pairs:
+            self.source = self._text(pairs["source"][1], "source")
+        if "quotes" in pairs:
+            self._read_quotes(pairs["quotes"][1])
+        if "entities" in pairs:
+            self._read_entities(pairs["entities"][1])
+        for key, (key_node, _) in pairs.items():
+            if key not in FILE_KEYS:
+                hint = did_you_mean(key, FILE_KEYS)
+                self.problem(
+                    key_node,
+                    f"unknown top-level key '{key}'",
+                    hint or "a data file has only `source:`, `quotes:` and `entities:`",
+                )
+
+    def _compose(self) -> yaml.Node | None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            self.problem(SourcePos(self.name, 1), f"cannot read file: {exc.strerror}")
+            return None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.problem(
+                SourcePos(self.name, line),
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, column {column})",
+                "save the file as UTF-8; a file saved as GBK or GB18030 must be converted, "
+                "e.g. `iconv -f GB18030 -t UTF-8`",
+            )
+            return None
+        try:
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            what = exc.problem or exc.context or "invalid YAML"
+            self.problem(
+                SourcePos(self.name, line),
+                f"YAML syntax error: {what}",
+                "check the indentation and quoting on this line and the one before it",
+            )
+            return None
+        except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors
+            self.problem(SourcePos(self.name, 1), f"YAML error: {exc}")
+            return None
+        if node is None:
+            self.problem(
+                SourcePos(self.name, 1),
+                "the file is empty",
+                "add an `entities:` list, or delete the file",
+            )
+        return node
+
+    def _read_quotes(self, node: yaml.Node) -> None:
+        if not self._expect(node, yaml.MappingNode, "quotes", "a mapping of quote id → text"):
+            return
+        for key, (key_node, value_node) in self._pairs(node).items():
+            text = self._text(value_node, f"quote '{key}'")
+            if text is not None:
+                self.facts.quotes.append(NamedQuote(key, text, self.source, self.pos(key_node)))
+
+    def _read_entities(self, node: yaml.Node) -> None:
+        if not self._expect(node, yaml.SequenceNode, "entities", "a list of `- id: …` items"):
+            return
+        for item in node.value:
+            if self._check_node(item) and self._expect(
+                item, yaml.MappingNode, "an entity", "a mapping with `id:`, `type:` and `label:`"
+            ):
+                self._read_entity(item)
+
+    # -- entities and statements ----------------------------------------------------------
+
+    def _read_entity(self, node: yaml.MappingNode) -> None:
+        pairs = self._pairs(node)
+        pos = self.pos(node)
+        ids = self._scalar_value(pairs, "id")
+        types = self._scalar_value(pairs, "type")
+        if ids is None:
+            self.problem(pos, "entity without `id:`", "add `id: some-kebab-case-id`")
+        if types is None:
+            self.problem(pos, "entity without `type:`", "add `type:` with a class from ontology/")
+        evidence = self._evidence(pairs)
+        statements: list[Statement] = []
+        for key, (key_node, value_node) in pairs.items():
+            if key not in ENTITY_KEYS:
+                statements.extend(self._statements(key, key_node, value_node))
+        if ids is not None and types is not None:
+            entity = Entity(ids, types, pos, tuple(evidence), tuple(statements))
+            self.facts.entities.append(entity)
+
+    def _scalar_value(
+        self, pairs: dict[str, tuple[yaml.Node, yaml.Node]], key: str
+    ) -> Value | None:
+        if key not in pairs:
+            return None
+        node = pairs[key][1]
+        text = self._text(node, f"`{key}`")
+        return None if text is None else Value(text, self.pos(node))
+
+    def _evidence(self, pairs: dict[str, tuple[yaml.Node, yaml.Node]]) -> list[EvidenceRef]:
+        refs: list[EvidenceRef] = []
+        for key in ("quote", "cite"):
+            if key not in pairs:
+                continue
+            for value_node in self._one_or_many(pairs[key][1], key):
+                text = self._text(value_node, f"`{key}`")
+                if text is None:
+                    continue
+                pos = self.pos(value_node)
+                if key == "quote":
+                    refs.append(EvidenceRef(pos, quote=text, source=self.source))
+                else:
+                    refs.append(EvidenceRef(pos, cite=text))
+        return refs
+
+    def _statements(self, key: str, key_node: yaml.Node, node: yaml.Node) -> list[Statement]:
+        if not self._check_node(node):
+            return []
+        if isinstance(node, yaml.SequenceNode):
+            out: list[Statement] = []
+            for item in node.value:
+                if not self._check_node(item):
+                    continue
+                if isinstance(item, yaml.SequenceNode):
+                    self.problem(
+                        item,
+                        f"a list inside the list of '{key}'",
+                        "write each value as one item of a single list",
+                    )
+                    continue
+                out.extend(self._statement_item(key, key_node, item))
+            if not node.value:
+                self.problem(node, f"empty list for '{key}'", "give a value or remove the key")
+            return out
+        return self._statement_item(key, key_node, node)
+
+    def _statement_item(self, key: str, key_node: yaml.Node, node: yaml.Node) -> list[Statement]:
+        pos = self.pos(key_node) if node.start_mark.line == key_node.start_mark.line else None
+        if isinstance(node, yaml.ScalarNode):
+            text = self._text(node, f"'{key}'")
+            if text is None:
+                return []
+            return [Statement(key, pos or self.pos(node), Value(text, self.pos(node)))]
+        assert isinstance(node, yaml.MappingNode)
+        pairs = self._pairs(node)
+        if "value" not in pairs:
+            return self._language_map(key, key_node, pairs)
+        value = self._scalar_value(pairs, "value")
+        if value is None:
+            return []
+        qualifiers = []
+        for qkey, (_, qnode) in pairs.items():
+            if qkey in STATEMENT_KEYS:
+                continue
+            text = self._text(qnode, f"qualifier '{qkey}'")
+            if text is not None:
+                qualifiers.append((qkey, Value(text, self.pos(qnode))))
+        evidence = tuple(self._evidence(pairs))
+        return [Statement(key, pos or self.pos(node), value, evidence, tuple(qualifiers))]
+
+    def _language_map(
+        self, key: str, key_node: yaml.Node, pairs: dict[str, tuple[yaml.Node, yaml.Node]]
+    ) -> list[Statement]:
+        """`label: {zh: …, en: …}`: one statement per language and text."""
+        out = []
+        for lang, (lang_node, value_node) in pairs.items():
+            for text_node in self._one_or_many(value_node, f"{key}.{lang}"):
+                text = self._text(text_node, f"'{key}' in '{lang}'")
+                if text is not None:
+                    value = Value(text, self.pos(text_node), lang=lang)
+                    out.append(Statement(key, self.pos(lang_node), value))
+        return out
+
+    # -- node helpers ---------------------------------------------------------------------
+
+    def _check_tree(self, root: yaml.Node) -> None:
+        """One pass over all nodes: aliases and explicit tags become problems, once each.
+
+        Iterative and stopping at nodes already seen, so deep nesting and alias bombs cost
+        time linear in the file, not in the expanded tree.
+        """
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                self.bad_nodes.add(id(node))
+                self.problem(
+                    node,
+                    "YAML anchor (&name) on this value is reused by an alias (*name)",
+                    "write the value out; to reuse a quote, name it under `quotes:` and `cite:` it",
+                )
+                continue
+            seen.add(id(node))
+            if node.tag not in (_STR, _SEQ, _MAP):
+                self.bad_nodes.add(id(node))
+                self.problem(
+                    node,
+                    f"YAML tag '{node.tag}' is not allowed",
+                    "remove the tag: values are plain text, lists and mappings",
+                )
+                continue
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                for key_node, value_node in reversed(node.value):
+                    stack.extend((value_node, key_node))
+
+    def _check_node(self, node: yaml.Node) -> bool:
+        """False for a node `_check_tree` reported (an alias or a tagged value)."""
+        return id(node) not in self.bad_nodes
+
+    def _pairs(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The mapping's keys in order; duplicate and non-text keys are problems."""
+        pairs: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not self._check_node(key_node):
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, "a mapping key must be plain text")
+                continue
+            key = key_node.value
+            if key in pairs:
+                first = pairs[key][0].start_mark.line + 1
+                self.problem(
+                    key_node,
+                    f"duplicate key '{key}' (first at line {first})",
+                    "merge the two into one key; YAML keeps only one of them",
+                )
+                continue
+            pairs[key] = (key_node, value_node)
+        return pairs
+
+    def _one_or_many(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                self.problem(node, f"empty list for '{what}'", "give a value or remove the key")
+            return [n for n in node.value if self._check_node(n)]
+        return [node]
+
+    def _text(self, node: yaml.Node, what: str) -> str | None:
+        """The text of a scalar node; None (with a problem) for anything else or empty."""
+        if not self._check_node(node):
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, f"{what} must be text, not a {_kind(node)}")
+            return None
+        text: str = node.value
+        if node.style is None and text in _NULL_WORDS:
+            self.problem(node, f"{what} is empty", "write a value or remove the key")
+            return None
+        if not text.strip():
+            self.problem(node, f"{what} is blank", "write a value or remove the key")
+            return None
+        return text
+
+    def _expect(self, node: yaml.Node, kind: type, what: str, expected: str) -> bool:
+        if isinstance(node, kind):
+            return True
+        self.problem(node, f"{what} must be {expected}, not a {_kind(node)}")
+        return False
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    return f"text value ('{node.value}')"

@@ -1,0 +1,532 @@
+"""Step 2: check `Facts` against the ontology's `Schema` and the source texts.
+
+Facts in, `Checked` facts out (every key resolved to its property, every value to an RDF term,
+every quote to its place in the source) or a `KgError` listing every problem at once: unknown
+types and keys, keys used on the wrong class, dangling or wrongly typed references, bad
+literals, missing labels or evidence, duplicate ids and statements, quotes not in the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from rdflib import RDF, XSD, Literal, URIRef
+from rdflib.term import Identifier
+
+from kg.errors import KgError, Problem
+from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
+from kg.load import did_you_mean
+from kg.namespaces import GBA, ID
+from kg.ontology import ClassInfo, PropertyInfo, Schema
+from kg.quotes import QuoteMatch, SourceText
+
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class CheckedStatement:
+    """A statement with its property, RDF object, evidence and qualifiers resolved."""
+
+    subject: str
+    prop: PropertyInfo
+    obj: Identifier
+    evidence: tuple[QuoteMatch, ...]
+    qualifiers: tuple[tuple[PropertyInfo, Literal], ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class CheckedEntity:
+    """An entity whose class, labels, evidence and statements all passed the checks."""
+
+    id: str
+    cls: ClassInfo
+    pos: SourcePos
+    evidence: tuple[QuoteMatch, ...]
+    labels: tuple[tuple[PropertyInfo, Literal], ...]
+    statements: tuple[CheckedStatement, ...]
+    key_pos: dict[str, SourcePos]  # first line of each YAML key, for shape results
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `build.py` needs: checked entities, and how many quotes were found in sources."""
+
+    entities: tuple[CheckedEntity, ...]
+    quotes_checked: int
+    sources: dict[str, SourceText]
+
+
+def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
+    """Check every fact; return them resolved, or raise `KgError` with every problem."""
+    return _Checker(facts, schema, sources).run()
+
+
+# --- literals: lexical rules of the XSD datatypes the ontology uses --------------------------
+
+
+def _canonical_decimal(text: str) -> str | None:
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        return None
+    try:
+        return format(Decimal(text).normalize(), "f")
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def _iso_date(text: str) -> str | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+def _positive_integer(text: str) -> str | None:
+    return str(int(text)) if re.fullmatch(r"\+?\d+", text) and int(text) > 0 else None
+
+
+_LEXICAL = {
+    XSD.string: lambda t: t,
+    XSD.date: _iso_date,
+    XSD.gYearMonth: lambda t: t if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", t) else None,
+    XSD.gYear: lambda t: t if re.fullmatch(r"\d{4}", t) else None,
+    XSD.decimal: _canonical_decimal,
+    XSD.integer: lambda t: str(int(t)) if re.fullmatch(r"[+-]?\d+", t) else None,
+    XSD.positiveInteger: _positive_integer,
+    XSD.boolean: lambda t: t if t in ("true", "false") else None,
+}
+
+_EXPECTED = {
+    XSD.string: "text",
+    XSD.date: "a date YYYY-MM-DD",
+    XSD.gYearMonth: "a month YYYY-MM",
+    XSD.gYear: "a year YYYY",
+    XSD.decimal: "a decimal number such as 39000 or 2.53",
+    XSD.integer: "a whole number",
+    XSD.positiveInteger: "a whole number above 0",
+    XSD.boolean: "true or false",
+}
+
+
+def make_literal(value: Value, prop: PropertyInfo) -> Literal | None:
+    """The typed literal for `value` under `prop`'s range, or None if no datatype fits."""
+    for datatype in prop.datatypes:
+        lexical = _LEXICAL.get(datatype, lambda t: None)(value.text)
+        if lexical is not None:
+            if datatype == XSD.string:
+                return Literal(lexical)
+            return Literal(lexical, datatype=datatype)
+    return None
+
+
+def _expected(prop: PropertyInfo) -> str:
+    return " or ".join(_EXPECTED.get(d, str(d)) for d in prop.datatypes)
+
+
+def _describe_id_fault(text: str) -> str:
+    """Name the first character that breaks the id grammar, with its code point and column."""
+    for column, ch in enumerate(text, start=1):
+        if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-"):
+            shown = ch if ch.isprintable() and not ch.isspace() else ""
+            name = _unicode_name(ch)
+            return f"'{shown}' (U+{ord(ch):04X} {name}) at column {column}"
+    if not text:
+        return "it is empty"
+    return "a '-' at the start or end, or two in a row"
+
+
+def _unicode_name(ch: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(ch, "unnamed character")
+
+
+class _Checker:
+    def __init__(self, facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> None:
+        self.facts = facts
+        self.schema = schema
+        self.sources = sources
+        self.problems: list[Problem] = []
+        self.quotes: dict[str, NamedQuote] = {}
+        self.matches: dict[tuple[str, str], QuoteMatch | None] = {}
+        self.classes: dict[str, ClassInfo] = {}  # entity id → class, for reference checks
+        self.source_docs: set[str] = set()
+
+    def problem(self, pos: SourcePos, message: str, fix: str = "") -> None:
+        self.problems.append(Problem(pos, message, fix))
+
+    def run(self) -> Checked:
+        self._index_quotes()
+        self._index_entities()
+        for quote in self.quotes.values():
+            self._match(quote.text, quote.source, quote.pos)
+        entities = [self._check_entity(e) for e in self.facts.entities]
+        self._check_source_documents()
+        if self.problems:
+            raise KgError(self.problems)
+        checked = tuple(sorted((e for e in entities if e), key=lambda e: e.id))
+        found = sum(1 for m in self.matches.values() if m is not None)
+        return Checked(checked, found, self.sources)
+
+    # -- indexes --------------------------------------------------------------------------
+
+    def _index_quotes(self) -> None:
+        for quote in self.facts.quotes:
+            first = self.quotes.get(quote.id)
+            if first is not None:
+                self.problem(
+                    quote.pos,
+                    f"duplicate quote id '{quote.id}' (first at {first.pos})",
+                    "give each named quote its own id",
+                )
+                continue
+            self.quotes[quote.id] = quote
+
+    def _index_entities(self) -> None:
+        first_pos: dict[str, SourcePos] = {}
+        for entity in self.facts.entities:
+            eid = entity.id.text
+            if not ID_PATTERN.fullmatch(eid):
+                self.problem(
+                    entity.id.pos,
+                    f"id '{eid}' is not ASCII kebab-case: {_describe_id_fault(eid)}",
+                    "use lower-case a-z, digits and single hyphens, e.g. 'nansha-science-city'",
+                )
+                continue
+            if eid in first_pos:
+                self.problem(
+                    entity.id.pos,
+                    f"duplicate id '{eid}' (first at {first_pos[eid]})",
+                    "ids are unique across all files: merge the two entities or rename one",
+                )
+                continue
+            first_pos[eid] = entity.id.pos
+            cls = self.schema.types.get(entity.type.text)
+            if cls is None:
+                hint = did_you_mean(entity.type.text, sorted(self.schema.types))
+                self.problem(
+                    entity.type.pos,
+                    f"unknown type '{entity.type.text}'",
+                    hint or f"use a class of {self.schema.path.name}: "
+                    + ", ".join(sorted(self.schema.types)),
+                )
+                continue
+            self.classes[eid] = cls
+            if cls.iri == GBA.SourceDocument:
+                self.source_docs.add(eid)
+
+    # -- evidence -------------------------------------------------------------------------
+
+    def _match(self, text: str, source: str | None, pos: SourcePos) -> QuoteMatch | None:
+        if source is None:
+            self.problem(
+                pos,
+                "quote without a source",
+                "add `source: SOURCE-ID` at the top of the file (a file in data/sources/)",
+            )
+            return None
+        key = (source, text)
+        if key in self.matches:
+            return self.matches[key]
+        doc = self.sources.get(source)
+        match = None
+        if doc is None:
+            hint = did_you_mean(source, sorted(self.sources))
+            known = ", ".join(sorted(self.sources)) or "none"
+            self.problem(
+                pos,
+                f"unknown source '{source}'",
+                hint or f"put its text in data/sources/{source}.txt (known sources: {known})",
+            )
+        else:
+            match = doc.find(text)
+            if match is None:
+                self.problem(
+                    pos,
+                    f"quote not found in source '{source}': {doc.explain_miss(text)}",
+                    "copy the passage verbatim from the source text",
+                )
+        self.matches[key] = match
+        return match
+
+    def _evidence(self, refs: tuple[EvidenceRef, ...]) -> tuple[QuoteMatch, ...] | None:
+        """Resolve refs to matches; None when any of them failed (a problem is recorded)."""
+        out: list[QuoteMatch] = []
+        ok = True
+        for ref in refs:
+            if ref.cite is not None:
+                named = self.quotes.get(ref.cite)
+                if named is None:
+                    hint = did_you_mean(ref.cite, sorted(self.quotes))
+                    self.problem(
+                        ref.pos,
+                        f"cite of unknown quote '{ref.cite}'",
+                        hint or "name the passage under `quotes:` in some data file",
+                    )
+                    ok = False
+                    continue
+                match = self.matches.get((named.source or "", named.text))
+            else:
+                assert ref.quote is not None
+                match = self._match(ref.quote, ref.source, ref.pos)
+            if match is None:
+                ok = False
+            elif match not in out:
+                out.append(match)
+        return tuple(out) if ok else None
+
+    # -- entities and statements ----------------------------------------------------------
+
+    def _check_entity(self, entity: Entity) -> CheckedEntity | None:
+        eid = entity.id.text
+        cls = self.classes.get(eid)
+        evidence = self._evidence(entity.evidence)
+        if not entity.evidence:
+            self.problem(
+                entity.pos,
+                f"entity '{eid}' has no evidence",
+                "add `quote:` with a verbatim passage of the source (or `cite:` a named quote)",
+            )
+        labels: list[tuple[PropertyInfo, Literal]] = []
+        statements: list[CheckedStatement] = []
+        key_pos: dict[str, SourcePos] = {}
+        seen: dict[tuple[str, Identifier], SourcePos] = {}
+        count: dict[str, int] = defaultdict(int)
+        for st in entity.statements:
+            key_pos.setdefault(st.key, st.pos)
+            prop = self._property(st, cls)
+            if prop is None or cls is None:
+                continue
+            if prop.is_lang_string:
+                literal = self._lang_value(st, prop)
+                if literal is not None:
+                    if self._is_new(seen, st, literal):
+                        labels.append((prop, literal))
+                continue
+            checked = self._statement(eid, st, prop, evidence)
+            if checked is None or not self._is_new(seen, st, checked.obj):
+                continue
+            count[st.key] += 1
+            if prop.is_functional and count[st.key] == 2:
+                self.problem(
+                    st.pos,
+                    f"'{st.key}' takes one value, and '{eid}' gives more than one",
+                    "keep one value (the property is functional in the ontology)",
+                )
+            statements.append(checked)
+        if cls is not None:
+            self._check_required_languages(entity, cls, labels)
+        if cls is None or evidence is None:
+            return None
+        return CheckedEntity(
+            eid, cls, entity.pos, evidence, tuple(labels), tuple(statements), key_pos
+        )
+
+    def _is_new(
+        self, seen: dict[tuple[str, Identifier], SourcePos], st: Statement, obj: Identifier
+    ) -> bool:
+        first = seen.get((st.key, obj))
+        if first is not None:
+            self.problem(
+                st.value.pos,
+                f"the same '{st.key}' value '{st.value.text}' is given twice (first at {first})",
+                "remove one; to add evidence, give the statement a list of quotes",
+            )
+            return False
+        seen[(st.key, obj)] = st.value.pos
+        return True
+
+    def _property(self, st: Statement, cls: ClassInfo | None) -> PropertyInfo | None:
+        prop = self.schema.properties.get(st.key)
+        if prop is None:
+            entity_keys = [k for k, p in self.schema.properties.items() if not p.is_qualifier]
+            hint = did_you_mean(st.key, entity_keys + ["id", "type", "quote", "cite"])
+            self.problem(
+                st.pos,
+                f"unknown key '{st.key}'" + (f" on {cls.yaml_type}" if cls else ""),
+                (hint + " " if hint else "")
+                + f"(keys come from {self.schema.path.parent.name}/{self.schema.path.name})",
+            )
+            return None
+        if prop.is_qualifier:
+            self.problem(
+                st.pos,
+                f"'{st.key}' is a qualifier, not a property of an entity",
+                f"put it beside `value:` in a statement: {{value: …, {st.key}: …}}",
+            )
+            return None
+        if cls is not None and not self.schema.is_a(cls.iri, prop.domain):
+            allowed = ", ".join(sorted(self.schema.label(d) for d in prop.domain))
+            self.problem(
+                st.pos,
+                f"'{st.key}' does not apply to {cls.yaml_type}",
+                f"it is for: {allowed} (rdfs:domain of {self.schema.label(prop.iri)})",
+            )
+            return None
+        return prop
+
+    def _lang_value(self, st: Statement, prop: PropertyInfo) -> Literal | None:
+        lang = st.value.lang
+        if lang is None:
+            langs = ", ".join(prop.languages)
+            self.problem(
+                st.pos,
+                f"'{st.key}' needs a language for each text",
+                f"write it as {{{langs.replace(', ', ': …, ')}: …}}",
+            )
+            return None
+        if lang not in prop.languages:
+            hint = did_you_mean(lang, prop.languages)
+            self.problem(
+                st.pos,
+                f"language '{lang}' is not allowed in '{st.key}'",
+                hint or f"use one of: {', '.join(prop.languages)}",
+            )
+            return None
+        return Literal(st.value.text.strip(), lang=lang)
+
+    def _check_required_languages(
+        self, entity: Entity, cls: ClassInfo, labels: list[tuple[PropertyInfo, Literal]]
+    ) -> None:
+        for prop in self.schema.properties.values():
+            if not prop.required_languages or not self.schema.is_a(cls.iri, prop.domain):
+                continue
+            given = [lit.language for p, lit in labels if p is prop]
+            for lang in prop.required_languages:
+                n = given.count(lang)
+                if n == 0:
+                    self.problem(
+                        entity.pos,
+                        f"entity '{entity.id.text}' has no {lang} '{prop.key}'",
+                        f"add `{prop.key}: {{{': …, '.join(prop.required_languages)}: …}}`",
+                    )
+                elif n > 1:
+                    self.problem(
+                        entity.pos,
+                        f"entity '{entity.id.text}' has {n} {lang} '{prop.key}' values",
+                        f"keep one; put other names under an alternative-name key",
+                    )
+
+    def _statement(
+        self,
+        eid: str,
+        st: Statement,
+        prop: PropertyInfo,
+        entity_evidence: tuple[QuoteMatch, ...] | None,
+    ) -> CheckedStatement | None:
+        if st.value.lang is not None:
+            self.problem(
+                st.pos,
+                f"'{st.key}' takes one value, not a mapping of languages",
+                "write `key: value` or `key: {value: …, quote: …}`",
+            )
+            return None
+        obj = self._object(st, prop) if prop.is_object_property else self._literal(st, prop)
+        qualifiers = self._qualifiers(st)
+        evidence = self._evidence(st.evidence) if st.evidence else entity_evidence
+        if obj is None or qualifiers is None or evidence is None:
+            return None
+        return CheckedStatement(eid, prop, obj, evidence, qualifiers, st.pos)
+
+    def _object(self, st: Statement, prop: PropertyInfo) -> URIRef | None:
+        text = st.value.text
+        for range_cls in sorted(prop.range_classes):
+            words = self.schema.vocabulary.get(range_cls)
+            if words is not None:
+                if text in words:
+                    return words[text]
+                hint = did_you_mean(text, sorted(words))
+                self.problem(
+                    st.value.pos,
+                    f"unknown {self.schema.label(range_cls)} '{text}' for '{st.key}'",
+                    hint or f"use one of: {', '.join(sorted(words))}",
+                )
+                return None
+        target = self.classes.get(text)
+        if target is None:
+            hint = did_you_mean(text, sorted(self.classes))
+            self.problem(
+                st.value.pos,
+                f"'{st.key}' refers to '{text}', which is not the id of any entity",
+                hint or "define that entity, or correct the id",
+            )
+            return None
+        if not self.schema.is_a(target.iri, prop.range_classes):
+            allowed = ", ".join(sorted(self.schema.label(c) for c in prop.range_classes))
+            self.problem(
+                st.value.pos,
+                f"'{st.key}' refers to '{text}', a {target.yaml_type}, but needs: {allowed}",
+                f"point it at an entity of the right class (rdfs:range of "
+                f"{self.schema.label(prop.iri)})",
+            )
+            return None
+        return ID[text]
+
+    def _literal(self, st: Statement, prop: PropertyInfo, key: str | None = None) -> Literal | None:
+        literal = make_literal(st.value, prop)
+        if literal is None:
+            self.problem(
+                st.value.pos,
+                f"'{key or st.key}' value '{st.value.text}' is not {_expected(prop)}",
+                "write it in that form, quoted, e.g. \"2020-10-22\"",
+            )
+        return literal
+
+    def _qualifiers(self, st: Statement) -> tuple[tuple[PropertyInfo, Literal], ...] | None:
+        out = []
+        ok = True
+        for key, value in st.qualifiers:
+            prop = self.schema.properties.get(key)
+            if prop is None or not prop.is_qualifier:
+                qualifier_keys = [k for k, p in self.schema.properties.items() if p.is_qualifier]
+                hint = did_you_mean(key, qualifier_keys + ["value", "quote", "cite"])
+                self.problem(
+                    value.pos,
+                    f"unknown qualifier '{key}' on '{st.key}'",
+                    hint or f"a statement takes value, quote, cite and: {', '.join(qualifier_keys)}",
+                )
+                ok = False
+                continue
+            literal = self._literal(Statement(key, value.pos, value), prop, key)
+            if literal is None:
+                ok = False
+            else:
+                out.append((prop, literal))
+        return tuple(sorted(out, key=lambda pl: pl[0].key)) if ok else None
+
+    def _check_source_documents(self) -> None:
+        for entity in self.facts.entities:
+            eid = entity.id.text
+            if eid in self.source_docs and eid not in self.sources:
+                self.problem(
+                    entity.pos,
+                    f"SourceDocument '{eid}' has no text",
+                    f"put its text in data/sources/{eid}.txt",
+                )
+        used = {s for (s, _), m in self.matches.items() if m is not None}
+        for source in sorted(used - self.source_docs):
+            first = min(
+                q.pos
+                for q in self._all_refs()
+                if q.source == source
+            )
+            self.problem(
+                first,
+                f"source '{source}' is quoted but has no SourceDocument entity",
+                f"describe it: `- id: {source}` with `type: SourceDocument`, its title and publisher",
+            )
+
+    def _all_refs(self) -> list[EvidenceRef]:
+        refs = [EvidenceRef(q.pos, quote=q.text, source=q.source) for q in self.facts.quotes]
+        for entity in self.facts.entities:
+            refs.extend(entity.evidence)
+            for st in entity.statements:
+                refs.extend(st.evidence)
+        return refs
