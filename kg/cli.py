@@ -61,7 +61,9 @@ def main() -> None:
     multiple=True,
     help="Write only this format (repeatable). Default: all of them.",
 )
-def build(data_dir: Path, ontology_dir: Path | None, out_dir: Path, formats: tuple[str, ...]) -> None:
+def build(
+    data_dir: Path, ontology_dir: Path | None, out_dir: Path, formats: tuple[str, ...]
+) -> None:
     """Check DATA_DIR (default: data) and write the graph and its views into --out.
 
     Writes graph.ttl, graph.nt, graph.jsonld, graph.graphml, network.html and

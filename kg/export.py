@@ -10,6 +10,7 @@ the output folder, then moved into place with `os.replace`, the manifest last.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -81,10 +82,15 @@ def sorted_triples(graph: Graph) -> list[ox.Triple]:
     ]
 
 
+def _as_bytes(data: bytes | None) -> bytes:
+    assert data is not None  # serialize() returns bytes when given no output file
+    return data
+
+
 def write_turtle(graph: Graph, schema: Schema) -> bytes:
     """Turtle with the project's prefixes, a blank line between subjects."""
-    data: bytes = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    lines = data.decode("utf-8").split("\n")
+    data = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    lines = _as_bytes(data).decode("utf-8").split("\n")
     out: list[str] = []
     for line in lines:
         # pyoxigraph escapes line breaks in literals, so a line starting at column 0 that
@@ -97,14 +103,14 @@ def write_turtle(graph: Graph, schema: Schema) -> bytes:
 
 def write_ntriples(graph: Graph, schema: Schema) -> bytes:
     """N-Triples, one sorted triple per line."""
-    data: bytes = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.N_TRIPLES)
-    return data
+    return _as_bytes(ox.serialize(sorted_triples(graph), format=ox.RdfFormat.N_TRIPLES))
 
 
 def write_jsonld(graph: Graph, schema: Schema) -> bytes:
     """Expanded JSON-LD (no remote context to fetch), one node object per subject, indented."""
     data = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.JSON_LD)
-    return (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    nodes = json.loads(_as_bytes(data))
+    return (json.dumps(nodes, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def write_graphml(graph: Graph, schema: Schema) -> bytes:
@@ -114,10 +120,11 @@ def write_graphml(graph: Graph, schema: Schema) -> bytes:
     for node, attrs in network.nodes(data=True):
         flat.add_node(node, **{k: v for k, v in attrs.items() if isinstance(v, str)})
     for u, v, key, attrs in network.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: v for k, v in attrs.items() if isinstance(v, str)})
-    return "\n".join(nx.generate_graphml(flat, encoding="utf-8", prettyprint=True)).encode(
-        "utf-8"
-    ) + b"\n"
+        values = {k: v for k, v in attrs.items() if isinstance(v, str)}
+        flat.add_edge(u, v, key=f"{u}--{key}--{v}", quotes="\n".join(attrs["quotes"]), **values)
+    buffer = io.BytesIO()
+    nx.write_graphml(flat, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
 
 
 def write_html(graph: Graph, schema: Schema) -> bytes:
@@ -165,6 +172,4 @@ def export_graph(
             os.replace(staging / filename, out / filename)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [
-        Output(f, out / f, len(b), hashlib.sha256(b).hexdigest()) for f, b in contents.items()
-    ]
+    return [Output(f, out / f, len(b), hashlib.sha256(b).hexdigest()) for f, b in contents.items()]

@@ -164,6 +164,7 @@ class _FileReader:
     def _read_quotes(self, node: yaml.Node) -> None:
         if not self._expect(node, yaml.MappingNode, "quotes", "a mapping of quote id → text"):
             return
+        assert isinstance(node, yaml.MappingNode)
         for key, (key_node, value_node) in self._pairs(node).items():
             text = self._text(value_node, f"quote '{key}'")
             if text is not None:

@@ -73,9 +73,11 @@ def network_graph(graph: Graph, schema: Schema) -> nx.MultiDiGraph:
     quotes = _statement_quotes(graph)
     for s, p, o in sorted(graph):
         prop = schema.by_iri.get(p) if isinstance(p, URIRef) else None
-        if prop is None or not prop.is_object_property or p == RDF.type:
+        if prop is None or not prop.is_object_property:
             continue
-        if not (isinstance(o, URIRef) and _local(s) in net and _local(o) in net):
+        if not (isinstance(s, URIRef) and isinstance(o, URIRef)):
+            continue
+        if not (_local(s) in net and _local(o) in net):
             continue
         if prop.is_symmetric and str(s) > str(o):
             continue  # drawn once; the builder wrote both directions

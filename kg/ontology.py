@@ -115,7 +115,7 @@ def read_schema(ontology_dir: str | Path | None = None) -> Schema:
     vocabulary: dict[URIRef, dict[str, URIRef]] = {}
     for term, word in graph.subject_objects(KG.yamlValue):
         for cls in graph.objects(term, RDF.type):
-            vocabulary.setdefault(URIRef(cls), {})[str(word)] = URIRef(term)
+            vocabulary.setdefault(URIRef(str(cls)), {})[str(word)] = URIRef(str(term))
     return Schema(graph, classes, properties, vocabulary, path)
 
 
@@ -129,9 +129,8 @@ def _labels(graph: Graph, term: Node) -> dict[str, str]:
 
 def _read_classes(graph: Graph) -> dict[URIRef, ClassInfo]:
     classes: dict[URIRef, ClassInfo] = {}
-    for cls in sorted(set(graph.subjects(RDF.type, OWL.Class))):
-        if not isinstance(cls, URIRef):
-            continue  # owl:unionOf helper nodes
+    named = {c for c in graph.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
+    for cls in sorted(named):  # blank owl:unionOf classes are left out
         ancestors = frozenset(
             c for c in graph.transitive_objects(cls, RDFS.subClassOf) if isinstance(c, URIRef)
         )
@@ -148,8 +147,8 @@ def _members(graph: Graph, node: Node | None) -> frozenset[URIRef]:
         return frozenset()
     union = graph.value(node, OWL.unionOf)
     if union is not None:
-        return frozenset(URIRef(m) for m in Collection(graph, union))
-    return frozenset({URIRef(node)})
+        return frozenset(URIRef(str(m)) for m in Collection(graph, union))
+    return frozenset({URIRef(str(node))})
 
 
 _DATATYPE_ORDER = (XSD.date, XSD.gYearMonth, XSD.gYear)
@@ -157,8 +156,8 @@ _DATATYPE_ORDER = (XSD.date, XSD.gYearMonth, XSD.gYear)
 
 def _read_properties(graph: Graph) -> dict[str, PropertyInfo]:
     properties: dict[str, PropertyInfo] = {}
-    for prop, key in sorted(graph.subject_objects(KG.yamlKey)):
-        prop = URIRef(prop)
+    for node, key in sorted(graph.subject_objects(KG.yamlKey)):
+        prop = URIRef(str(node))
         types = set(graph.objects(prop, RDF.type))
         domain = _members(graph, graph.value(prop, RDFS.domain) or graph.value(prop, KG.yamlDomain))
         rng = _members(graph, graph.value(prop, RDFS.range) or graph.value(prop, KG.yamlRange))

@@ -11,6 +11,7 @@ from pathlib import Path
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from kg.build import Built
 from kg.errors import Problem
@@ -44,14 +45,16 @@ def check_shapes(built: Built, shapes: Graph) -> list[Problem]:
     return problems
 
 
-def _problem(built: Built, shapes: Graph, report: Graph, result: object) -> Problem:
+def _problem(built: Built, shapes: Graph, report: Graph, result: Node) -> Problem:
     focus = report.value(result, SH.focusNode)
     path = report.value(result, SH.resultPath)
     shape = report.value(result, SH.sourceShape)
     message = report.value(result, SH.resultMessage)
     pos = None
     if isinstance(focus, URIRef):
-        pos = built.key_positions.get((focus, path)) or built.positions.get(focus)
+        if isinstance(path, URIRef):
+            pos = built.key_positions.get((focus, path))
+        pos = pos or built.positions.get(focus)
     where = _local(focus) if isinstance(focus, URIRef) else str(focus)
     description = shapes.value(shape, SH.description) if shape is not None else None
     named = f"ontology/{SHAPES_FILE}"

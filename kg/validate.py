@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from rdflib import RDF, XSD, Literal, URIRef
+from rdflib import XSD, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.errors import KgError, Problem
@@ -92,7 +93,7 @@ def _positive_integer(text: str) -> str | None:
     return str(int(text)) if re.fullmatch(r"\+?\d+", text) and int(text) > 0 else None
 
 
-_LEXICAL = {
+_LEXICAL: dict[URIRef, Callable[[str], str | None]] = {
     XSD.string: lambda t: t,
     XSD.date: _iso_date,
     XSD.gYearMonth: lambda t: t if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", t) else None,
@@ -118,7 +119,8 @@ _EXPECTED = {
 def make_literal(value: Value, prop: PropertyInfo) -> Literal | None:
     """The typed literal for `value` under `prop`'s range, or None if no datatype fits."""
     for datatype in prop.datatypes:
-        lexical = _LEXICAL.get(datatype, lambda t: None)(value.text)
+        check = _LEXICAL.get(datatype)
+        lexical = check(value.text) if check else None
         if lexical is not None:
             if datatype == XSD.string:
                 return Literal(lexical)
@@ -214,7 +216,8 @@ class _Checker:
                 self.problem(
                     entity.type.pos,
                     f"unknown type '{entity.type.text}'",
-                    hint or f"use a class of {self.schema.path.name}: "
+                    hint
+                    or f"use a class of {self.schema.path.name}: "
                     + ", ".join(sorted(self.schema.types)),
                 )
                 continue
@@ -411,7 +414,7 @@ class _Checker:
                     self.problem(
                         entity.pos,
                         f"entity '{entity.id.text}' has {n} {lang} '{prop.key}' values",
-                        f"keep one; put other names under an alternative-name key",
+                        "keep one; put other names under an alternative-name key",
                     )
 
     def _statement(
@@ -475,7 +478,7 @@ class _Checker:
             self.problem(
                 st.value.pos,
                 f"'{key or st.key}' value '{st.value.text}' is not {_expected(prop)}",
-                "write it in that form, quoted, e.g. \"2020-10-22\"",
+                'write it in that form, quoted, e.g. "2020-10-22"',
             )
         return literal
 
@@ -490,7 +493,8 @@ class _Checker:
                 self.problem(
                     value.pos,
                     f"unknown qualifier '{key}' on '{st.key}'",
-                    hint or f"a statement takes value, quote, cite and: {', '.join(qualifier_keys)}",
+                    hint
+                    or f"a statement takes value, quote, cite and: {', '.join(qualifier_keys)}",
                 )
                 ok = False
                 continue
@@ -512,15 +516,12 @@ class _Checker:
                 )
         used = {s for (s, _), m in self.matches.items() if m is not None}
         for source in sorted(used - self.source_docs):
-            first = min(
-                q.pos
-                for q in self._all_refs()
-                if q.source == source
-            )
+            first = min(q.pos for q in self._all_refs() if q.source == source)
             self.problem(
                 first,
                 f"source '{source}' is quoted but has no SourceDocument entity",
-                f"describe it: `- id: {source}` with `type: SourceDocument`, its title and publisher",
+                f"describe it: `- id: {source}` with `type: SourceDocument`, "
+                "its title and publisher",
             )
 
     def _all_refs(self) -> list[EvidenceRef]:

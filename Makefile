@@ -1,0 +1,52 @@
+# gba-kg tasks. `make help` lists them; `.ci/run` calls `make test`, the README's test command.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= data
+OUT    ?= build
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/kg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/kg ## create .venv and install gba-kg with its dev tools
+
+run: setup ## set up, build the graph from data/ into build/, print the summary
+	$(BIN)/kg build $(DATA) --out $(OUT)
+
+build: run ## same as run
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check kg tests bench
+	$(BIN)/ruff format --check kg tests bench
+
+fmt: setup ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix kg tests bench
+	$(BIN)/ruff format kg tests bench
+
+typecheck: setup ## mypy --strict on kg/
+	$(BIN)/mypy
+
+pytest: setup ## the test suite only
+	$(BIN)/pytest
+
+test: lint typecheck pytest ## set up, then lint, type-check and run every test
+
+check: test ## what CI runs
+
+golden: setup ## rewrite golden files and expected error texts; review with git diff
+	$(BIN)/pytest --update-golden -q
+
+bench: setup ## print pipeline timings (see bench/README)
+	$(BIN)/python bench/run.py
+
+clean: ## remove build outputs and caches (keeps .venv)
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

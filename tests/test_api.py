@@ -1,0 +1,31 @@
+"""The public API is what `kg.__all__` lists, and nothing else."""
+
+from __future__ import annotations
+
+import kg
+
+
+def test_public_api_is_pinned() -> None:
+    assert kg.__all__ == [
+        "WRITERS",
+        "KgError",
+        "Output",
+        "Problem",
+        "Result",
+        "Schema",
+        "SourcePos",
+        "build",
+        "check",
+        "export",
+        "load",
+        "read_schema",
+    ]
+    for name in kg.__all__:
+        assert getattr(kg, name) is not None, name
+
+
+def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
+    # kg/build.py, kg/export.py and kg/load.py share their names with API functions
+    for name in ("build", "check", "export", "load"):
+        func = getattr(kg, name)
+        assert callable(func) and func.__module__ == "kg.api", name
