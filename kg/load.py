@@ -65,9 +65,17 @@ def load_facts(data_dir: str | Path) -> Facts:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """A ' — did you mean …?' hint, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """A 'did you mean …?' hint naming the closest choices (ties included), or ''.
+
+    >>> did_you_mean("Prot", ["Port", "Post", "Person"])
+    "did you mean 'Port' or 'Post'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=5, cutoff=0.6)
+    if not close:
+        return ""
+    score = difflib.SequenceMatcher(None, word, close[0]).ratio()
+    best = sorted(c for c in close if difflib.SequenceMatcher(None, word, c).ratio() == score)
+    return "did you mean " + " or ".join(f"'{c}'" for c in best) + "?"
 
 
 class _FileReader:

@@ -1,0 +1,95 @@
+"""Outputs are deterministic, listed in a manifest, and replaced all at once or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kg
+from kg.export import WRITERS, Writer
+from tests.conftest import MINI
+
+OUTPUTS = sorted([w.filename for w in WRITERS.values()] + ["manifest.json"])
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_build_writes_every_output_and_a_manifest(tmp_path: Path) -> None:
+    kg.build(MINI, tmp_path / "out")
+    files = _snapshot(tmp_path / "out")
+    assert sorted(files) == OUTPUTS
+    manifest = json.loads(files["manifest.json"])
+    assert [f["name"] for f in manifest["files"]] == sorted(set(OUTPUTS) - {"manifest.json"})
+    for entry in manifest["files"]:
+        data = files[entry["name"]]
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_two_builds_with_different_hash_seeds_are_byte_identical(tmp_path: Path) -> None:
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "kg", "build", str(MINI), "--out", str(tmp_path / seed)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+    assert _snapshot(tmp_path / "1") == _snapshot(tmp_path / "2")
+
+
+def test_a_failed_build_leaves_the_old_outputs_byte_identical(data_dir: Path) -> None:
+    out = data_dir.parent / "build"
+    kg.build(data_dir, out)
+    before = _snapshot(out)
+    (data_dir / "bad.yaml").write_text("entities:\n  - id: Bad\n", encoding="utf-8")
+    with pytest.raises(kg.KgError):
+        kg.build(data_dir, out)
+    assert _snapshot(out) == before
+
+
+def test_a_failed_first_build_creates_no_output_folder(data_dir: Path) -> None:
+    (data_dir / "bad.yaml").write_text("entities: [\n", encoding="utf-8")
+    with pytest.raises(kg.KgError):
+        kg.build(data_dir, data_dir.parent / "build")
+    assert not (data_dir.parent / "build").exists()
+
+
+def test_a_writer_that_fails_midway_changes_nothing_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    kg.build(MINI, out)
+    before = _snapshot(out)
+
+    def broken(graph, schema):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(WRITERS, "nt", Writer("graph.nt", "x", broken))
+    with pytest.raises(RuntimeError):
+        kg.build(MINI, out)
+    assert _snapshot(out) == before  # and no .kg-* staging folder is left
+
+
+def test_only_the_chosen_formats_are_written(tmp_path: Path) -> None:
+    result = kg.build(MINI, tmp_path, formats=["turtle"])
+    assert sorted(o.name for o in result.outputs) == ["graph.ttl", "manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl", "manifest.json"]
+
+
+def test_html_view_is_offline_and_holds_every_entity(tmp_path: Path) -> None:
+    kg.build(MINI, tmp_path, formats=["html"])
+    html = (tmp_path / "network.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in html
+    for needle in ("<script src", "<link", "http://cdn", "https://cdn", "@import"):
+        assert needle not in html, needle
+    for label in ("白云国际机场", "深圳宝安国际机场", "深中通道", "Zhongshan"):
+        assert label in html
