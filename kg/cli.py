@@ -44,7 +44,7 @@ def main() -> None:
     """gba-kg: curated Greater Bay Area facts → an evidenced, checked RDF graph."""
 
 
-@main.command()
+@main.command(short_help="Check the data, then write the graph, its views and a manifest.")
 @data_options
 @click.option(
     "--out",
@@ -82,7 +82,7 @@ def build(
         click.echo(f"  wrote {output.path} ({_size(output.size)})")
 
 
-@main.command()
+@main.command(short_help="Check the data as build does; write nothing.")
 @data_options
 def check(data_dir: Path, ontology_dir: Path | None) -> None:
     """Check DATA_DIR (default: data) as `kg build` does, and write nothing.

@@ -38,6 +38,7 @@ class EvidenceRef:
     quote: str | None = None
     cite: str | None = None
     source: str | None = None
+    source_pos: SourcePos | None = None  # where `source:` was given
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class NamedQuote:
     text: str
     source: str | None
     pos: SourcePos
+    source_pos: SourcePos | None = None
 
 
 @dataclass

@@ -17,7 +17,7 @@ import yaml
 from kg.errors import KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
 
-try:  # libyaml is several times faster; the pure-Python loader gives the same nodes
+try:  # libyaml is several times faster than the pure-Python loader
     _Loader: type = yaml.CBaseLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.BaseLoader
@@ -88,6 +88,7 @@ class _FileReader:
         self.problems = problems
         self.bad_nodes: set[int] = set()
         self.source: str | None = None
+        self.source_pos: SourcePos | None = None
 
     def pos(self, node: yaml.Node) -> SourcePos:
         return SourcePos(self.name, node.start_mark.line + 1)
@@ -115,6 +116,7 @@ class _FileReader:
         pairs = self._pairs(root)
         if "source" in pairs:
             self.source = self._text(pairs["source"][1], "source")
+            self.source_pos = self.pos(pairs["source"][1])
         if "quotes" in pairs:
             self._read_quotes(pairs["quotes"][1])
         if "entities" in pairs:
@@ -149,14 +151,7 @@ class _FileReader:
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            what = exc.problem or exc.context or "invalid YAML"
-            self.problem(
-                SourcePos(self.name, line),
-                f"YAML syntax error: {what}",
-                "check the indentation and quoting on this line and the one before it",
-            )
+            self.problems.append(self._syntax_problem(exc, text.count("\n") + 1))
             return None
         except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors
             self.problem(SourcePos(self.name, 1), f"YAML error: {exc}")
@@ -169,6 +164,31 @@ class _FileReader:
             )
         return node
 
+    def _syntax_problem(self, exc: yaml.MarkedYAMLError, last_line: int) -> Problem:
+        """PyYAML's error in curator's words, at the line where the fault starts."""
+        context = exc.context or ""
+        problem = exc.problem or "invalid YAML"
+        mark = exc.problem_mark or exc.context_mark
+        line = min(mark.line + 1, last_line) if mark is not None else 1
+        if "single document" in context:
+            return Problem(
+                SourcePos(self.name, line),
+                "the file holds more than one YAML document (a '---' line)",
+                "remove the '---' line, or split the file in two",
+            )
+        if "quoted scalar" in context and exc.context_mark is not None:
+            return Problem(
+                SourcePos(self.name, exc.context_mark.line + 1),
+                f"YAML syntax error: the quote opened on this line is never closed ({problem})",
+                "close the quote with the same mark that opened it",
+            )
+        what = f"{context}: {problem}" if context else problem
+        return Problem(
+            SourcePos(self.name, line),
+            f"YAML syntax error: {what}",
+            "check the indentation and quoting on this line and the one before it",
+        )
+
     def _read_quotes(self, node: yaml.Node) -> None:
         if not self._expect(node, yaml.MappingNode, "quotes", "a mapping of quote id → text"):
             return
@@ -176,7 +196,9 @@ class _FileReader:
         for key, (key_node, value_node) in self._pairs(node).items():
             text = self._text(value_node, f"quote '{key}'")
             if text is not None:
-                self.facts.quotes.append(NamedQuote(key, text, self.source, self.pos(key_node)))
+                self.facts.quotes.append(
+                    NamedQuote(key, text, self.source, self.pos(key_node), self.source_pos)
+                )
 
     def _read_entities(self, node: yaml.Node) -> None:
         if not self._expect(node, yaml.SequenceNode, "entities", "a list of `- id: …` items"):
@@ -197,7 +219,11 @@ class _FileReader:
         if ids is None:
             self.problem(pos, "entity without `id:`", "add `id: some-kebab-case-id`")
         if types is None:
-            self.problem(pos, "entity without `type:`", "add `type:` with a class from ontology/")
+            self.problem(
+                pos,
+                "entity without `type:`",
+                "add `type:` with the kg:yamlType of a class of ontology/gba.ttl, e.g. City",
+            )
         evidence = self._evidence(pairs)
         statements: list[Statement] = []
         for key, (key_node, value_node) in pairs.items():
@@ -227,7 +253,9 @@ class _FileReader:
                     continue
                 pos = self.pos(value_node)
                 if key == "quote":
-                    refs.append(EvidenceRef(pos, quote=text, source=self.source))
+                    refs.append(
+                        EvidenceRef(pos, text, source=self.source, source_pos=self.source_pos)
+                    )
                 else:
                     refs.append(EvidenceRef(pos, cite=text))
         return refs
@@ -365,7 +393,7 @@ class _FileReader:
             self.problem(node, f"{what} must be text, not a {_kind(node)}")
             return None
         text: str = node.value
-        if node.style is None and text in _NULL_WORDS:
+        if not node.style and text in _NULL_WORDS:  # plain: style None or "" (libyaml)
             self.problem(node, f"{what} is empty", "write a value or remove the key")
             return None
         if not text.strip():

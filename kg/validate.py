@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from rdflib import XSD, Literal, URIRef
+from rdflib import SKOS, XSD, Literal, URIRef
 from rdflib.term import Identifier
 
 from kg.errors import KgError, Problem
@@ -116,6 +116,17 @@ _EXPECTED = {
 }
 
 
+_EXAMPLE = {
+    XSD.date: '"2020-10-22"',
+    XSD.gYearMonth: '"2020-10"',
+    XSD.gYear: '"2020"',
+    XSD.decimal: '"39000" (write 3.9万 as 39000, 1.32亿 as 132000000)',
+    XSD.integer: '"3"',
+    XSD.positiveInteger: '"3" (三期 is 3)',
+    XSD.boolean: '"true"',
+}
+
+
 def make_literal(value: Value, prop: PropertyInfo) -> Literal | None:
     """The typed literal for `value` under `prop`'s range, or None if no datatype fits."""
     for datatype in prop.datatypes:
@@ -136,12 +147,17 @@ def _describe_id_fault(text: str) -> str:
     """Name the first character that breaks the id grammar, with its code point and column."""
     for column, ch in enumerate(text, start=1):
         if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-"):
-            shown = ch if ch.isprintable() and not ch.isspace() else ""
             name = _unicode_name(ch)
-            return f"'{shown}' (U+{ord(ch):04X} {name}) at column {column}"
+            if ch.isprintable() and not ch.isspace():
+                return f"'{ch}' (U+{ord(ch):04X} {name}) at column {column}"
+            return f"U+{ord(ch):04X} {name} at column {column}"
     if not text:
         return "it is empty"
     return "a '-' at the start or end, or two in a row"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeio" else "a"
 
 
 def _unicode_name(ch: str) -> str:
@@ -168,7 +184,7 @@ class _Checker:
         self._index_quotes()
         self._index_entities()
         for quote in self.quotes.values():
-            self._match(quote.text, quote.source, quote.pos)
+            self._match(quote.text, quote.source, quote.pos, quote.source_pos)
         entities = [self._check_entity(e) for e in self.facts.entities]
         self._check_source_documents()
         if self.problems:
@@ -227,7 +243,9 @@ class _Checker:
 
     # -- evidence -------------------------------------------------------------------------
 
-    def _match(self, text: str, source: str | None, pos: SourcePos) -> QuoteMatch | None:
+    def _match(
+        self, text: str, source: str | None, pos: SourcePos, source_pos: SourcePos | None
+    ) -> QuoteMatch | None:
         if source is None:
             self.problem(
                 pos,
@@ -244,7 +262,7 @@ class _Checker:
             hint = did_you_mean(source, sorted(self.sources))
             known = ", ".join(sorted(self.sources)) or "none"
             self.problem(
-                pos,
+                source_pos or pos,
                 f"unknown source '{source}'",
                 hint or f"put its text in data/sources/{source}.txt (known sources: {known})",
             )
@@ -278,7 +296,7 @@ class _Checker:
                 match = self.matches.get((named.source or "", named.text))
             else:
                 assert ref.quote is not None
-                match = self._match(ref.quote, ref.source, ref.pos)
+                match = self._match(ref.quote, ref.source, ref.pos, ref.source_pos)
             if match is None:
                 ok = False
             elif match not in out:
@@ -402,19 +420,23 @@ class _Checker:
             if not prop.required_languages or not self.schema.is_a(cls.iri, prop.domain):
                 continue
             given = [lit.language for p, lit in labels if p is prop]
+            pos = next((st.pos for st in entity.statements if st.key == prop.key), entity.pos)
+            alt = self.schema.by_iri.get(SKOS.altLabel)
             for lang in prop.required_languages:
                 n = given.count(lang)
                 if n == 0:
                     self.problem(
-                        entity.pos,
+                        pos,
                         f"entity '{entity.id.text}' has no {lang} '{prop.key}'",
                         f"add `{prop.key}: {{{': …, '.join(prop.required_languages)}: …}}`",
                     )
                 elif n > 1:
                     self.problem(
-                        entity.pos,
+                        pos,
                         f"entity '{entity.id.text}' has {n} {lang} '{prop.key}' values",
-                        "keep one; put other names under an alternative-name key",
+                        f"keep one; put the others under `{alt.key}: {{{lang}: [...]}}`"
+                        if alt
+                        else "keep one",
                     )
 
     def _statement(
@@ -465,7 +487,8 @@ class _Checker:
             allowed = ", ".join(sorted(self.schema.label(c) for c in prop.range_classes))
             self.problem(
                 st.value.pos,
-                f"'{st.key}' refers to '{text}', a {target.yaml_type}, but needs: {allowed}",
+                f"'{st.key}' refers to '{text}', {_article(target.yaml_type or '')} "
+                f"{target.yaml_type}, but needs: {allowed}",
                 f"point it at an entity of the right class (rdfs:range of "
                 f"{self.schema.label(prop.iri)})",
             )
@@ -474,13 +497,26 @@ class _Checker:
 
     def _literal(self, st: Statement, prop: PropertyInfo, key: str | None = None) -> Literal | None:
         literal = make_literal(st.value, prop)
-        if literal is None:
-            self.problem(
-                st.value.pos,
-                f"'{key or st.key}' value '{st.value.text}' is not {_expected(prop)}",
-                'write it in that form, quoted, e.g. "2020-10-22"',
-            )
-        return literal
+        if literal is not None:
+            return literal
+        text = st.value.text
+        if XSD.date in prop.datatypes and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                date.fromisoformat(text)
+            except ValueError as exc:
+                self.problem(
+                    st.value.pos,
+                    f"'{key or st.key}' value '{text}' is not a real date ({exc})",
+                    "correct the day or month",
+                )
+                return None
+        example = _EXAMPLE.get(prop.datatypes[0], "") if prop.datatypes else ""
+        self.problem(
+            st.value.pos,
+            f"'{key or st.key}' value '{text}' is not {_expected(prop)}",
+            f"write it in that form, quoted, e.g. {example}",
+        )
+        return None
 
     def _qualifiers(self, st: Statement) -> tuple[tuple[PropertyInfo, Literal], ...] | None:
         out = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 import pytest
 from rdflib import XSD, BNode, Graph, Literal, URIRef
@@ -127,8 +125,8 @@ def test_qualifiers_sit_on_the_statement(mini: kg.Result) -> None:
 
 
 def test_typed_literals_follow_the_ontology(mini: kg.Result) -> None:
-    phase = mini.graph.value(ID["baiyun-airport-phase-3"], URIRef(str(ID).replace("id/", "ontology#phase")))
-    assert phase == Literal("3", datatype=URIRef("http://www.w3.org/2001/XMLSchema#positiveInteger"))
+    phase = mini.graph.value(ID["baiyun-airport-phase-3"], mini.schema.properties["phase"].iri)
+    assert phase == Literal("3", datatype=XSD.positiveInteger)
 
 
 def test_the_real_data_is_a_real_slice() -> None:
@@ -152,7 +150,3 @@ def test_real_evidence_offsets_match_the_source_text() -> None:
 def test_source_folder_holds_the_article_with_attribution() -> None:
     readme = (ROOT / "data" / "sources" / "README.md").read_text(encoding="utf-8")
     assert "读特" in readme and "duite-2020-11-zhang-shuofu-interview.txt" in readme
-
-
-def _unused(path: Path) -> None:  # pragma: no cover
-    pass

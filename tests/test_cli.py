@@ -74,7 +74,7 @@ def test_bad_data_exits_1_with_every_problem_on_stderr(data_dir: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         "data/a.yaml:4: unknown type 'Prot' — did you mean 'Port' or 'Post'?",
-        "data/a.yaml:7: entity 'link' has no en 'label' — add `label: {zh: …, en: …}`",
+        "data/a.yaml:9: entity 'link' has no en 'label' — add `label: {zh: …, en: …}`",
         "data/a.yaml:10: quote not found in source 'mini-source': no part of it occurs in "
         "source 'mini-source' — copy the passage verbatim from the source text",
         "data/a.yaml:11: 'connects' refers to 'nowhere', which is not the id of any entity "

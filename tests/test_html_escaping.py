@@ -16,6 +16,7 @@ class _Elements(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
 
+
 HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)> & "q"'
 
 
