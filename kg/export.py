@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -41,13 +42,31 @@ class Output:
     sha256: str
 
 
+class Graphs:
+    """The graph in the shapes writers need, each made once however many writers use it."""
+
+    def __init__(self, graph: Graph, schema: Schema) -> None:
+        self.graph = graph
+        self.schema = schema
+
+    @cached_property
+    def triples(self) -> list[ox.Triple]:
+        """The triples as pyoxigraph terms, sorted (see `sorted_triples`)."""
+        return sorted_triples(self.graph)
+
+    @cached_property
+    def network(self) -> nx.MultiDiGraph:
+        """Entities and the relations between them."""
+        return network_graph(self.graph, self.schema)
+
+
 @dataclass(frozen=True)
 class Writer:
     """How one output format is produced."""
 
     filename: str
     media_type: str
-    write: Callable[[Graph, Schema], bytes]
+    write: Callable[[Graphs], bytes]
 
 
 _FIRST_PREDICATES = {RDF.type: "0", RDFS.label: "1", SKOS.altLabel: "2"}
@@ -87,9 +106,9 @@ def _as_bytes(data: bytes | None) -> bytes:
     return data
 
 
-def write_turtle(graph: Graph, schema: Schema) -> bytes:
+def write_turtle(graphs: Graphs) -> bytes:
     """Turtle with the project's prefixes, a blank line between subjects."""
-    data = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    data = ox.serialize(graphs.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     lines = _as_bytes(data).decode("utf-8").split("\n")
     out: list[str] = []
     for line in lines:
@@ -101,21 +120,21 @@ def write_turtle(graph: Graph, schema: Schema) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-def write_ntriples(graph: Graph, schema: Schema) -> bytes:
+def write_ntriples(graphs: Graphs) -> bytes:
     """N-Triples, one sorted triple per line."""
-    return _as_bytes(ox.serialize(sorted_triples(graph), format=ox.RdfFormat.N_TRIPLES))
+    return _as_bytes(ox.serialize(graphs.triples, format=ox.RdfFormat.N_TRIPLES))
 
 
-def write_jsonld(graph: Graph, schema: Schema) -> bytes:
+def write_jsonld(graphs: Graphs) -> bytes:
     """Expanded JSON-LD (no remote context to fetch), one node object per subject, indented."""
-    data = ox.serialize(sorted_triples(graph), format=ox.RdfFormat.JSON_LD)
+    data = ox.serialize(graphs.triples, format=ox.RdfFormat.JSON_LD)
     nodes = json.loads(_as_bytes(data))
     return (json.dumps(nodes, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def write_graphml(graph: Graph, schema: Schema) -> bytes:
+def write_graphml(graphs: Graphs) -> bytes:
     """GraphML of entities and the relations between them, for Gephi, yEd or networkx."""
-    network = network_graph(graph, schema)
+    network = graphs.network
     flat = nx.MultiDiGraph()
     for node, attrs in network.nodes(data=True):
         flat.add_node(node, **{k: v for k, v in attrs.items() if isinstance(v, str)})
@@ -127,9 +146,9 @@ def write_graphml(graph: Graph, schema: Schema) -> bytes:
     return buffer.getvalue()
 
 
-def write_html(graph: Graph, schema: Schema) -> bytes:
+def write_html(graphs: Graphs) -> bytes:
     """The interactive network view (vis-network, inlined; opens offline)."""
-    return render_network(network_graph(graph, schema), schema).encode("utf-8")
+    return render_network(graphs.network, graphs.schema).encode("utf-8")
 
 
 WRITERS: dict[str, Writer] = {
@@ -155,7 +174,8 @@ def export_graph(
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    contents = {WRITERS[n].filename: WRITERS[n].write(graph, schema) for n in names}
+    graphs = Graphs(graph, schema)
+    contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [
             {"name": f, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}

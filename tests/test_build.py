@@ -7,7 +7,7 @@ import pytest
 from rdflib import XSD, BNode, Graph, Literal, URIRef
 
 import kg
-from kg.export import WRITERS
+from kg.export import WRITERS, Graphs
 from kg.namespaces import ID
 from tests.conftest import MINI, ROOT, TESTS
 from tests.helpers import assert_golden, assert_isomorphic
@@ -26,14 +26,16 @@ def mini() -> kg.Result:
 @pytest.mark.parametrize("name", ["turtle", "nt", "json-ld", "graphml"])
 def test_outputs_match_golden_files(mini: kg.Result, name: str, update_golden: bool) -> None:
     writer = WRITERS[name]
-    assert_golden(writer.write(mini.graph, mini.schema), GOLDEN / writer.filename, update_golden)
+    assert_golden(
+        writer.write(Graphs(mini.graph, mini.schema)), GOLDEN / writer.filename, update_golden
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RDF_FORMATS))
 def test_every_rdf_output_reparses_with_rdflib_to_the_same_graph(
     mini: kg.Result, name: str
 ) -> None:
-    data = WRITERS[name].write(mini.graph, mini.schema)
+    data = WRITERS[name].write(Graphs(mini.graph, mini.schema))
     assert_isomorphic(mini.graph, Graph().parse(data=data, format=RDF_FORMATS[name]))
 
 
@@ -41,7 +43,7 @@ def test_every_rdf_output_reparses_with_rdflib_to_the_same_graph(
 def test_every_rdf_output_reparses_with_pyoxigraph_to_the_same_graph(
     mini: kg.Result, name: str
 ) -> None:
-    data = WRITERS[name].write(mini.graph, mini.schema)
+    data = WRITERS[name].write(Graphs(mini.graph, mini.schema))
     reparsed = Graph()
     for triple in ox.parse(data, format=OX_FORMATS[name]):
         reparsed.add(tuple(_from_ox(t) for t in (triple.subject, triple.predicate, triple.object)))

@@ -70,7 +70,7 @@ def test_a_writer_that_fails_midway_changes_nothing_and_leaves_no_temp_file(
     kg.build(MINI, out)
     before = _snapshot(out)
 
-    def broken(graph, schema):
+    def broken(graphs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(WRITERS, "nt", Writer("graph.nt", "x", broken))
