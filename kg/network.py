@@ -136,7 +136,7 @@ def render_network(net: nx.MultiDiGraph, schema: Schema, title: str = "gba-kg ne
         {
             "from": u,
             "to": v,
-            "label": attrs["label_en"],
+            "label": attrs["label_zh"],
             "label_zh": attrs["label_zh"],
             "label_en": attrs["label_en"],
             "title": "\n".join([attrs["label_en"], *(f"“{q}”" for q in attrs["quotes"])]),

@@ -152,3 +152,10 @@ def test_real_evidence_offsets_match_the_source_text() -> None:
 def test_source_folder_holds_the_article_with_attribution() -> None:
     readme = (ROOT / "data" / "sources" / "README.md").read_text(encoding="utf-8")
     assert "读特" in readme and "duite-2020-11-zhang-shuofu-interview.txt" in readme
+
+
+@pytest.mark.parametrize("name", sorted(RDF_FORMATS))
+def test_real_data_outputs_reparse_to_the_built_graph(name: str) -> None:
+    result = kg.check(ROOT / "data")
+    data = WRITERS[name].write(Graphs(result.graph, result.schema))
+    assert_isomorphic(result.graph, Graph().parse(data=data, format=RDF_FORMATS[name]))
