@@ -9,6 +9,7 @@ literals, missing labels or evidence, duplicate ids and statements, quotes not i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,8 +162,6 @@ def _article(word: str) -> str:
 
 
 def _unicode_name(ch: str) -> str:
-    import unicodedata
-
     return unicodedata.name(ch, "unnamed character")
 
 
