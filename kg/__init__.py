@@ -4,17 +4,21 @@
 >>> result = kg.build("data", "build")  # doctest: +SKIP
 """
 
-from kg.api import Result, build, check, export, load
+from kg.api import Result, build, check, export, load, query
 from kg.errors import KgError, Problem
 from kg.export import WRITERS, Output
 from kg.facts import SourcePos
 from kg.ontology import Schema, read_schema
+from kg.query import QueryError
+from kg.results import Answer
 
 __all__ = [
     "WRITERS",
+    "Answer",
     "KgError",
     "Output",
     "Problem",
+    "QueryError",
     "Result",
     "Schema",
     "SourcePos",
@@ -22,5 +26,6 @@ __all__ = [
     "check",
     "export",
     "load",
+    "query",
     "read_schema",
 ]

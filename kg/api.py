@@ -16,7 +16,10 @@ from kg.export import Output, export_graph
 from kg.facts import Facts, SourcePos
 from kg.load import SOURCES_DIR, load_facts
 from kg.ontology import Schema, read_schema
+from kg.query import load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
+from kg.results import Answer
+from kg.rules import check_rules, read_rules
 from kg.shapes import check_shapes, read_shapes
 from kg.validate import Checked, check_facts
 
@@ -71,8 +74,15 @@ def _sources(data_dir: Path) -> dict[str, SourceText]:
         ) from exc
 
 
-def check(data_dir: str | Path = "data", *, ontology_dir: str | Path | None = None) -> Result:
-    """Load, validate, build and check shapes; write nothing. Raises `KgError` with every problem.
+def check(
+    data_dir: str | Path = "data",
+    *,
+    ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
+) -> Result:
+    """Load, validate, build, check shapes and rule queries; write nothing.
+
+    Raises `KgError` with every problem of the first layer that has any.
 
     >>> result = check("data")  # doctest: +SKIP
     >>> result.summary["entities"]  # doctest: +SKIP
@@ -84,6 +94,9 @@ def check(data_dir: str | Path = "data", *, ontology_dir: str | Path | None = No
     checked = check_facts(facts, schema, _sources(data_dir))
     built = build_graph(checked, schema)
     problems = check_shapes(built, read_shapes(ontology_dir))
+    if problems:
+        raise KgError(problems)
+    problems = check_rules(built, read_rules(queries_dir))
     if problems:
         raise KgError(problems)
     return Result(built.graph, schema, checked, built)
@@ -102,9 +115,36 @@ def build(
     out_dir: str | Path = "build",
     *,
     ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    result = check(data_dir, ontology_dir=ontology_dir)
+    result = check(data_dir, ontology_dir=ontology_dir, queries_dir=queries_dir)
     export(result, out_dir, formats)
     return result
+
+
+def query(
+    question: str,
+    params: dict[str, str] | None = None,
+    *,
+    build_dir: str | Path = "build",
+    queries_dir: str | Path | None = None,
+    from_file: bool = False,
+    max_rows: int | None = None,
+) -> Answer:
+    """Run SPARQL on the built graph: a saved question's name, a query file, or query text.
+
+    Parameters are bound as RDF terms, never pasted into the text. Raises `QueryError`.
+
+    >>> answer = query("links-of-place", {"place": "shenzhen"})  # doctest: +SKIP
+    >>> answer.variables  # doctest: +SKIP
+    ['place', 'link', 'link_zh', 'also_connects']
+    """
+    store = load_store(build_dir)
+    return run_question(
+        store,
+        resolve_question(question, queries_dir, from_file=from_file),
+        params,
+        max_rows=max_rows,
+    )

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
-from kg.errors import EXIT_BAD_DATA, KgError
+from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, KgError
 from kg.export import WRITERS
+from kg.query import QueryError, label_index, load_store, saved_questions
+from kg.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +97,92 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
     except KgError as exc:
         _fail(exc)
     _print_summary(result, data_dir)
+
+
+def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
+        params[name] = value
+    return params
+
+
+@main.command(short_help="Ask the built graph a SPARQL question.")
+@click.argument("query_text", metavar="[QUERY | NAME]", required=False)
+@click.option(
+    "-f", "--file", "query_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the query from this .rq file.",
+)
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+    help="Bind a declared parameter (repeatable); bound as an RDF term, never pasted.",
+)
+@click.option(
+    "--format", "fmt", default="table", show_default=True,
+    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
+)
+@click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
+@click.option(
+    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
+    show_default=True, help="Folder holding the built graph (graph.nt).",
+)
+@click.option(
+    "--queries", "queries_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="Folder of saved questions (default: the project's queries/).",
+)
+def query(
+    query_text: str | None,
+    query_file: Path | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_saved: bool,
+    build_dir: Path,
+    queries_dir: Path | None,
+) -> None:
+    """Run SPARQL on the graph `kg build` wrote, without rebuilding.
+
+    QUERY is SPARQL text or the NAME of a saved question (queries/NAME.rq); `--list` shows
+    the saved questions and their parameters.
+
+    Example: kg query links-of-place --param place=shenzhen --format csv
+    """
+    if list_saved:
+        _print_saved(queries_dir)
+        return
+    if (query_text is None) == (query_file is None):
+        raise click.UsageError("give a QUERY (text or saved name) or --file, not both")
+    try:
+        answer = api.query(
+            str(query_file or query_text),
+            _parse_params(params),
+            build_dir=build_dir,
+            queries_dir=queries_dir,
+            from_file=query_file is not None,
+        )
+    except QueryError as exc:
+        click.echo(f"kg query: {exc}", err=True)
+        sys.exit(EXIT_BAD_USAGE)
+    if fmt == "table":
+        labels = label_index(load_store(build_dir), answer) if answer.kind == "select" else {}
+        click.echo(render_table(answer, labels, width=shutil.get_terminal_size().columns), nl=False)
+        return
+    formats = GRAPH_FORMATS if answer.kind == "graph" else RESULT_FORMATS
+    if fmt not in formats:
+        kind = "CONSTRUCT/DESCRIBE" if answer.kind == "graph" else "SELECT/ASK"
+        raise click.UsageError(f"a {kind} answer comes as {', '.join(['table', *formats])}")
+    sys.stdout.buffer.write(formats[fmt][1](answer))
+
+
+def _print_saved(queries_dir: Path | None) -> None:
+    for name, question in sorted(saved_questions(queries_dir).items()):
+        click.echo(f"{name}")
+        click.echo(f"  {question.title('en')}")
+        click.echo(f"  {question.title('zh')}")
+        for param in question.params:
+            click.echo(f"  --param {param.name}=… ({param.kind}) {param.description}")
 
 
 def _fail(exc: KgError) -> None:

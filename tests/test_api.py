@@ -8,9 +8,11 @@ import kg
 def test_public_api_is_pinned() -> None:
     assert kg.__all__ == [
         "WRITERS",
+        "Answer",
         "KgError",
         "Output",
         "Problem",
+        "QueryError",
         "Result",
         "Schema",
         "SourcePos",
@@ -18,6 +20,7 @@ def test_public_api_is_pinned() -> None:
         "check",
         "export",
         "load",
+        "query",
         "read_schema",
     ]
     for name in kg.__all__:
@@ -26,6 +29,6 @@ def test_public_api_is_pinned() -> None:
 
 def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
     # kg/build.py, kg/export.py and kg/load.py share their names with API functions
-    for name in ("build", "check", "export", "load"):
+    for name in ("build", "check", "export", "load", "query"):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name

@@ -1,0 +1,221 @@
+"""Query answers and their formats: the W3C SPARQL 1.1 results formats (JSON, XML, CSV, TSV),
+Turtle for CONSTRUCT and DESCRIBE, and a readable table for people.
+
+Answers are materialised as lists (bounded by the caller's row cap), so the same writers serve
+the CLI and the endpoint, and a truncated answer is still a well-formed document.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from kg.namespaces import PREFIXES
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass
+class Answer:
+    """What a query returned: solutions, a boolean, or triples."""
+
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Term | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+    truncated: bool = False  # rows or triples were cut at the row cap
+
+
+def collect(result: object, max_rows: int | None = None) -> Answer:
+    """Materialise a pyoxigraph query result, keeping at most `max_rows` rows or triples."""
+    if isinstance(result, ox.QueryBoolean):
+        return Answer("ask", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows: list[list[Term | None]] = []
+        for solution in result:
+            if max_rows is not None and len(rows) >= max_rows:
+                return Answer("select", variables, rows, truncated=True)
+            rows.append([solution[v] for v in variables])
+        return Answer("select", variables, rows)
+    assert isinstance(result, ox.QueryTriples)
+    triples: list[ox.Triple] = []
+    for triple in result:
+        if max_rows is not None and len(triples) >= max_rows:
+            return Answer("graph", triples=triples, truncated=True)
+        triples.append(triple)
+    return Answer("graph", triples=triples)
+
+
+# --- W3C formats ------------------------------------------------------------------------------
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def write_json(answer: Answer) -> bytes:
+    """SPARQL 1.1 Query Results JSON Format."""
+    if answer.kind == "ask":
+        doc: dict[str, object] = {"head": {}, "boolean": answer.boolean}
+    else:
+        bindings = [
+            {v: _json_term(t) for v, t in zip(answer.variables, row, strict=True) if t is not None}
+            for row in answer.rows
+        ]
+        doc = {"head": {"vars": answer.variables}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype.value != XSD_STRING:
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def write_xml(answer: Answer) -> bytes:
+    """SPARQL Query Results XML Format."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>']
+    lines.append('<sparql xmlns="http://www.w3.org/2005/sparql-results#">')
+    lines.append("<head>")
+    lines += [f"<variable name={quoteattr(v)}/>" for v in answer.variables]
+    lines.append("</head>")
+    if answer.kind == "ask":
+        lines.append(f"<boolean>{'true' if answer.boolean else 'false'}</boolean>")
+    else:
+        lines.append("<results>")
+        for row in answer.rows:
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(answer.variables, row, strict=True)
+                if t is not None
+            )
+            lines.append(f"<result>{cells}</result>")
+        lines.append("</results>")
+    lines.append("</sparql>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_csv(answer: Answer) -> bytes:
+    """SPARQL 1.1 Query Results CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if answer.kind == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if answer.boolean else "false"])
+    else:
+        writer.writerow(answer.variables)
+        for row in answer.rows:
+            writer.writerow(["" if t is None else _csv_value(t) for t in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_value(term: Term) -> str:
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
+def write_tsv(answer: Answer) -> bytes:
+    """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax."""
+    if answer.kind == "ask":
+        return b"?boolean\ntrue\n" if answer.boolean else b"?boolean\nfalse\n"
+    lines = ["\t".join(f"?{v}" for v in answer.variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in answer.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_turtle(answer: Answer) -> bytes:
+    """Triples of a CONSTRUCT or DESCRIBE answer as Turtle, with the project's prefixes."""
+    data = ox.serialize(answer.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    assert data is not None
+    return bytes(data)
+
+
+def write_ntriples(answer: Answer) -> bytes:
+    """Triples of a CONSTRUCT or DESCRIBE answer as N-Triples."""
+    data = ox.serialize(answer.triples, format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return bytes(data)
+
+
+RESULT_FORMATS = {
+    "json": ("application/sparql-results+json", write_json),
+    "xml": ("application/sparql-results+xml", write_xml),
+    "csv": ("text/csv; charset=utf-8", write_csv),
+    "tsv": ("text/tab-separated-values; charset=utf-8", write_tsv),
+}
+"""Formats for SELECT and ASK answers: name → (media type, writer)."""
+
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle; charset=utf-8", write_turtle),
+    "nt": ("application/n-triples", write_ntriples),
+}
+"""Formats for CONSTRUCT and DESCRIBE answers."""
+
+
+def shorten(iri: str) -> str:
+    """`gbr:guangzhou` for an IRI under one of the project's prefixes, else the IRI."""
+    for prefix, base in PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base):]}"
+    return iri
+
+
+def render_table(answer: Answer, labels: dict[str, tuple[str, str]], width: int = 100) -> str:
+    """A table for people: IRIs shortened with their zh and en labels, long text wrapped."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if answer.kind == "ask":
+        return "yes\n" if answer.boolean else "no\n"
+    if answer.kind == "graph":
+        return write_turtle(answer).decode("utf-8")
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    for variable in answer.variables:
+        table.add_column(variable, overflow="fold")
+    for row in answer.rows:
+        table.add_row(*(_cell(t, labels) for t in row))
+    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
+    console.print(table)
+    rows = len(answer.rows)
+    note = f"{rows} row{'s' if rows != 1 else ''}"
+    if answer.truncated:
+        note += " (cut at the row cap)"
+    console.print(note)
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+def _cell(term: Term | None, labels: dict[str, tuple[str, str]]) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        name = shorten(term.value)
+        zh, en = labels.get(term.value, ("", ""))
+        shown = " · ".join(x for x in (zh, en) if x)
+        return f"{shown}\n({name})" if shown else name
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
