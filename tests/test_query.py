@@ -1,0 +1,335 @@
+"""Saved questions, parameters bound as RDF terms, the result formats, and `kg query`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from kg.query import resolve_question, run_question, saved_questions
+from kg.results import RESULT_FORMATS, Answer
+from kg.rules import graph_store
+from tests.conftest import ROOT
+
+SAVED = saved_questions()
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return graph_store(kg.check(ROOT / "data").built)
+
+
+def ask(store: ox.Store, name: str, **params: str) -> list[dict[str, str]]:
+    answer = run_question(store, SAVED[name], params)
+    return [
+        {v: (t.value if t is not None else "") for v, t in zip(answer.variables, row, strict=True)}
+        for row in answer.rows
+    ]
+
+
+def column(rows: list[dict[str, str]], name: str) -> list[str]:
+    return [r[name] for r in rows]
+
+
+def _co_built(store: ox.Store) -> None:
+    rows = ask(store, "co-built", city="guangzhou", partner="shenzhen")
+    things = set(column(rows, "thing_zh"))
+    assert {"人工智能与数字经济省实验室", "“广深惠”智能网联汽车产业集群"} <= things
+    assert all(r["city"].endswith("/guangzhou") for r in rows)
+
+
+def _science(store: ox.Store) -> None:
+    rows = {r["thing_zh"]: r for r in ask(store, "science")}
+    assert rows["南沙科学城"]["kind"] == "science city"
+    assert "广州" in rows["南沙科学城"]["where_zh"]
+    bases = [r for r in rows.values() if r["branch_of_zh"] == "鹏城国家实验室"]
+    assert bases, "the Pengcheng Laboratory's Guangzhou base is listed as its branch"
+
+
+def _transport(store: ox.Store) -> None:
+    rows = {r["link_zh"]: r for r in ask(store, "transport-links")}
+    assert set(rows["深中通道"]["connects"].split("、")) >= {"深圳", "中山"}
+    assert rows["广深港高铁"]["status"] == "in service"
+
+
+def _links_of_place(store: ox.Store) -> None:
+    rows = ask(store, "links-of-place", place="zhongshan")
+    assert "深中通道" in column(rows, "link_zh")
+    assert all("中山" not in r["also_connects"] for r in rows)
+
+
+def _clusters(store: ox.Store) -> None:
+    rows = {r["cluster_zh"]: r for r in ask(store, "industry-clusters")}
+    assert set(rows["“广深佛莞”智能装备产业集群"]["cities"].split("、")) == {
+        "广州", "深圳", "佛山", "东莞",
+    }  # fmt: skip
+
+
+def _metrics(store: ox.Store) -> None:
+    rows = ask(store, "metrics")
+    by_quote = {r["quote"]: r for r in rows}
+    stations = next(r for q, r in by_quote.items() if "5G基站3.9万座" in q)
+    assert (stations["amount"], stations["unit"]) == ("39000", "count")
+    unemployment = next(r for q, r in by_quote.items() if "登记失业率2.53%" in q)
+    assert (unemployment["amount"], unemployment["unit"]) == ("2.53", "percent")
+    assert len(rows) >= 15
+
+
+def _about(store: ox.Store) -> None:
+    rows = ask(store, "about", entity="nansha-science-city")
+    assert {"→", "←"} >= set(column(rows, "direction"))
+    assert any("南沙科学城" in r["quote"] for r in rows)
+    assert "linkedWith" in column(rows, "property")
+
+
+def _evidence(store: ox.Store) -> None:
+    rows = ask(
+        store,
+        "evidence",
+        subject="baiyun-airport",
+        property="https://w3id.org/gba-kg/ontology#linkedWith",
+        object="shenzhen-baoan-airport",
+    )
+    assert column(rows, "quote") == ["促进白云国际空港与深圳宝安国际机场协同发展"]
+    text = (ROOT / "data/sources/duite-2020-11-zhang-shuofu-interview.txt").read_text("utf-8")
+    assert text[int(rows[0]["start"]) : int(rows[0]["end"])] == rows[0]["quote"]
+
+
+def _people(store: ox.Store) -> None:
+    rows = ask(store, "people-and-posts")
+    zhang = {r["post_zh"] for r in rows if r["person_zh"] == "张硕辅"}
+    assert {"省委常委", "广州市委书记"} <= zhang
+
+
+def _events(store: ox.Store) -> None:
+    rows = [r for r in ask(store, "events") if r["date"]]
+    dates = column(rows, "date")
+    assert dates == sorted(dates)
+    forum = next(r for r in rows if "双城联动" in r["event_zh"])
+    assert (forum["date"], forum["where_zh"]) == ("2020-10-22", "深圳")
+
+
+def _facts_per_source(store: ox.Store) -> None:
+    (row,) = ask(store, "facts-per-source")
+    assert row["source"].endswith("duite-2020-11-zhang-shuofu-interview")
+    assert int(row["statements"]) >= 200 and int(row["passages"]) >= 90
+
+
+def _facts_from_passage(store: ox.Store) -> None:
+    rows = ask(store, "facts-from-passage", passage="深中通道")
+    assert "深中通道" in column(rows, "subject_zh")
+
+
+def _facts_from_source(store: ox.Store) -> None:
+    rows = ask(store, "facts-from-source", source="duite-2020-11-zhang-shuofu-interview")
+    starts = [int(s) for s in column(rows, "start")]
+    assert len(rows) >= 200 and starts == sorted(starts)
+
+
+def _cooperation_areas(store: ox.Store) -> None:
+    rows = ask(store, "cooperation-areas")
+    assert len(rows) >= 5
+    science = next(r for r in rows if "科技创新" in r["area_zh"])
+    assert "南沙科学城" in science["things"]
+
+
+def _airports_and_ports(store: ox.Store) -> None:
+    rows = ask(store, "airports-and-ports")
+    phase = next(r for r in rows if r["project_zh"] == "白云国际机场三期扩建工程")
+    assert (phase["facility_zh"], phase["phase"], phase["status"]) == (
+        "白云国际机场", "3", "under construction",
+    )  # fmt: skip
+
+
+def _status(store: ox.Store) -> None:
+    rows = ask(store, "status")
+    assert {"planned", "under construction", "in service"} <= set(column(rows, "status"))
+
+
+def _entities_per_class(store: ox.Store) -> None:
+    rows = {r["class"]: int(r["entities"]) for r in ask(store, "entities-per-class")}
+    assert rows["Metric"] >= 19 and rows["Place"] >= rows["City"] >= 7
+
+
+def _agreements(store: ox.Store) -> None:
+    rows = ask(store, "agreements-and-plans")
+    assert any("广州" in r["parties"] and "深圳" in r["parties"] for r in rows)
+
+
+def _places(store: ox.Store) -> None:
+    rows = {r["place_zh"]: r for r in ask(store, "places")}
+    assert {"广州", "深圳", "南沙科学城"} <= set(rows)
+
+
+EXPECTED: dict[str, Callable[[ox.Store], None]] = {
+    "about": _about,
+    "agreements-and-plans": _agreements,
+    "airports-and-ports": _airports_and_ports,
+    "co-built": _co_built,
+    "cooperation-areas": _cooperation_areas,
+    "entities-per-class": _entities_per_class,
+    "events": _events,
+    "evidence": _evidence,
+    "facts-from-passage": _facts_from_passage,
+    "facts-from-source": _facts_from_source,
+    "facts-per-source": _facts_per_source,
+    "industry-clusters": _clusters,
+    "links-of-place": _links_of_place,
+    "metrics": _metrics,
+    "people-and-posts": _people,
+    "places": _places,
+    "science": _science,
+    "status": _status,
+    "transport-links": _transport,
+}
+
+
+def test_every_saved_question_has_a_test_and_there_are_at_least_15() -> None:
+    assert sorted(SAVED) == sorted(EXPECTED)
+    assert len(SAVED) >= 15
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_saved_question_answers(store: ox.Store, name: str) -> None:
+    EXPECTED[name](store)
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_saved_question_has_titles_description_and_projects_its_params(name: str) -> None:
+    question = SAVED[name]
+    assert question.titles.keys() >= {"zh", "en"} and question.description
+    for param in question.params:
+        assert f"?{param.name}" in question.text.split("WHERE", 1)[0], param.name
+
+
+HOSTILE = ['x" } UNION { ?s ?p ?o } #', "guangzhou> ?p ?o } #", "}", '深中通道"""']
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_hostile_parameter_value_matches_nothing(store: ox.Store, value: str) -> None:
+    assert ask(store, "facts-from-passage", passage=value) == []
+
+
+def test_an_id_parameter_must_be_an_id(store: ox.Store) -> None:
+    with pytest.raises(kg.QueryError, match="parameter 'place' takes id"):
+        run_question(store, SAVED["links-of-place"], {"place": "x> ?p ?o } #"})
+
+
+def test_an_undeclared_parameter_is_an_error(store: ox.Store) -> None:
+    with pytest.raises(kg.QueryError, match="declares no parameter 'city'.*place"):
+        run_question(store, SAVED["links-of-place"], {"city": "shenzhen"})
+
+
+def test_ad_hoc_query_text_runs(store: ox.Store) -> None:
+    question = resolve_question("ASK { ?s a <https://w3id.org/gba-kg/ontology#Airport> }")
+    assert run_question(store, question).boolean is True
+
+
+def test_a_syntax_error_is_a_query_error(store: ox.Store) -> None:
+    with pytest.raises(kg.QueryError, match="syntax error"):
+        run_question(store, resolve_question("SELECT ?x WHERE { ?x"))
+
+
+@pytest.mark.parametrize("fmt", sorted(RESULT_FORMATS))
+def test_result_formats_parse_back_to_the_same_rows(store: ox.Store, fmt: str) -> None:
+    answer = run_question(store, SAVED["metrics"])
+    data = RESULT_FORMATS[fmt][1](answer)
+    if fmt == "csv":  # lossy by design: lexical values only, so read it as CSV
+        table = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        assert table[0] == answer.variables
+        assert table[1:] == [[t.value if t else "" for t in row] for row in answer.rows]
+        return
+    parsed = ox.parse_query_results(data, format=getattr(ox.QueryResultsFormat, fmt.upper()))
+    assert isinstance(parsed, ox.QuerySolutions)
+    assert [[s[v] for v in answer.variables] for s in parsed] == answer.rows
+
+
+def test_ask_answers_in_every_format() -> None:
+    answer = Answer("ask", boolean=True)
+    for _fmt, (_media, write) in RESULT_FORMATS.items():
+        assert b"true" in write(answer)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    kg.build(ROOT / "data", out, formats=["nt"])
+    return out
+
+
+def test_query_list_shows_every_saved_question_with_titles_and_params() -> None:
+    result = CliRunner().invoke(main, ["query", "--list"])
+    assert result.exit_code == 0
+    for name, question in SAVED.items():
+        assert f"{name}\n  {question.title('en')}\n  {question.title('zh')}\n" in result.stdout
+    assert "  --param place=… (id) " in result.stdout
+
+
+def test_query_saved_question_as_csv(built: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "links-of-place",
+            "-p",
+            "place=zhongshan",
+            "--format",
+            "csv",
+            "--build",
+            str(built),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "深中通道" in [r["link_zh"] for r in rows]
+
+
+def test_query_table_shows_labels(built: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["query", "links-of-place", "-p", "place=zhongshan", "--build", str(built)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "中山 · Zhongshan" in result.stdout and "(gbr:zhongshan)" in result.stdout
+
+
+def test_query_from_a_file_and_construct_as_turtle(built: Path, tmp_path: Path) -> None:
+    rq = tmp_path / "q.rq"
+    rq.write_text(
+        "CONSTRUCT { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE {\n"
+        "  ?s a <https://w3id.org/gba-kg/ontology#Airport> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?l }\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["query", "-f", str(rq), "--build", str(built)])
+    assert result.exit_code == 0, result.stderr
+    assert "gbr:baiyun-airport rdfs:label" in result.stdout
+
+
+def test_query_without_a_built_graph_says_how_to_make_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "metrics", "--build", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"kg query: no built graph in {tmp_path}/ (graph.nt or graph.ttl) — run `kg build` first\n"
+    )
+
+
+def test_query_unknown_saved_name(built: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "metrix", "--build", str(built)])
+    assert result.exit_code == 2
+    assert "no saved question 'metrix'" in result.stderr
+
+
+def test_query_bad_param_syntax_is_a_usage_error(built: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "metrics", "-p", "oops", "--build", str(built)])
+    assert result.exit_code == 2
+    assert "'oops' is not NAME=VALUE" in result.stderr

@@ -1,0 +1,83 @@
+"""Rule queries (`queries/rules/*.rq`) must return no rows; each row is a problem at a YAML line."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from rdflib import RDF, RDFS, Literal, URIRef
+
+import kg
+from kg.build import Built
+from kg.namespaces import ID, OA, PROV
+from kg.rules import check_rules, read_rules
+from tests.conftest import MINI
+
+RULES = read_rules()
+GBA = "https://w3id.org/gba-kg/ontology#"
+
+
+@pytest.fixture
+def built() -> Built:
+    result = kg.check(MINI)
+    return Built(copy.deepcopy(result.graph), dict(result.built.positions))
+
+
+def _messages(built: Built) -> list[str]:
+    return [str(p) for p in check_rules(built, RULES)]
+
+
+def test_there_are_rules_and_the_clean_graph_passes_them(built: Built) -> None:
+    assert len(RULES) >= 5
+    assert _messages(built) == []
+
+
+def test_a_statement_without_evidence_is_reported_at_its_line(built: Built) -> None:
+    st = ID["shenzhen-zhongshan-link--connects--zhongshan"]
+    built.graph.remove((st, PROV.wasDerivedFrom, None))
+    assert _messages(built) == [
+        f"{MINI}/entities.yaml:59: 'gbr:shenzhen-zhongshan-link--connects--zhongshan': "
+        "statement has no evidence quote — give the statement a quote (or its entity one) "
+        "(rule statement-has-evidence.rq in queries/rules/)"
+    ]
+
+
+def test_an_entity_without_an_en_label(built: Built) -> None:
+    built.graph.remove((ID["zhongshan"], RDFS.label, Literal("Zhongshan", lang="en")))
+    assert _messages(built) == [
+        f"{MINI}/entities.yaml:61: 'gbr:zhongshan': entity lacks a zh or an en label — write "
+        "label: {zh: …, en: …} (rule entity-has-zh-and-en-label.rq in queries/rules/)"
+    ]
+
+
+def test_a_transport_link_with_one_end(built: Built) -> None:
+    built.graph.remove((ID["shenzhen-zhongshan-link"], URIRef(GBA + "connects"), ID["zhongshan"]))
+    messages = _messages(built)
+    assert (
+        f"{MINI}/entities.yaml:55: 'gbr:shenzhen-zhongshan-link': transport link connects "
+        "fewer than two places (1) — list both ends under connects: "
+        "(rule transport-link-has-two-ends.rq in queries/rules/)" in messages
+    )
+
+
+def test_a_self_reference(built: Built) -> None:
+    built.graph.add((ID["guangzhou"], URIRef(GBA + "partOf"), ID["guangzhou"]))
+    assert _messages(built) == [
+        f"{MINI}/entities.yaml:27: 'gbr:guangzhou': refers to itself (partOf) — point the key at "
+        "another entity (rule no-self-reference.rq in queries/rules/)"
+    ]
+
+
+def test_a_statement_whose_triple_is_missing(built: Built) -> None:
+    built.graph.remove((ID["zhongshan"], RDF.type, URIRef(GBA + "City")))
+    built.graph.remove((ID["shenzhen-baoan-airport"], URIRef(GBA + "locatedIn"), ID["shenzhen"]))
+    assert any(
+        "shenzhen-baoan-airport--located-in--shenzhen': the reified" in m for m in _messages(built)
+    )
+
+
+def test_evidence_offsets_out_of_order(built: Built) -> None:
+    pos = next(built.graph.subjects(RDF.type, OA.TextPositionSelector))
+    start = built.graph.value(pos, OA.start)
+    built.graph.set((pos, OA.end, start))
+    assert any("evidence ends before it starts" in m for m in _messages(built))
