@@ -15,10 +15,13 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
-from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, KgError
+from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
 from kg.export import WRITERS
+from kg.push import DEFAULT_GRAPH, Auth, PushError, push_graph
 from kg.query import QueryError, label_index, load_store, saved_questions
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
+from kg.serve import Limits
+from kg.serve import serve as run_server
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -176,6 +179,112 @@ def query(
     sys.stdout.buffer.write(formats[fmt][1](answer))
 
 
+@main.command(short_help="Serve the built graph as a read-only SPARQL endpoint.")
+@click.option(
+    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
+    show_default=True, help="Folder holding the built graph (graph.nt).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 picks a free one).")
+@click.option("--timeout", "timeout_s", default=Limits.timeout_s, show_default=True,
+              type=click.FloatRange(min=0.1), help="Seconds a query may run before it is killed.")
+@click.option("--max-rows", default=Limits.max_rows, show_default=True,
+              type=click.IntRange(min=1), help="Rows (or triples) per answer; more are cut.")
+@click.option("--max-bytes", default=Limits.max_bytes, show_default=True,
+              type=click.IntRange(min=1024), help="Bytes per answer; more are cut.")
+@click.option("--workers", default=Limits.workers, show_default=True,
+              type=click.IntRange(1, 32), help="Queries that run at once (worker processes).")
+@click.option(
+    "--queries", "queries_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="Folder of saved questions (default: the project's queries/).",
+)
+def serve(
+    build_dir: Path,
+    host: str,
+    port: int,
+    timeout_s: float,
+    max_rows: int,
+    max_bytes: int,
+    workers: int,
+    queries_dir: Path | None,
+) -> None:
+    """Serve the graph `kg build` wrote at http://HOST:PORT/sparql (SPARQL 1.1 Protocol).
+
+    Read-only: updates, Graph Store writes, SERVICE and FROM are refused. Saved questions
+    are at /queries/NAME?PARAM=VALUE; a query box is at /.
+
+    Example: kg serve --port 8000
+    """
+    limits = Limits(timeout_s, max_rows, max_bytes, workers=workers)
+
+    def ready(url: str) -> None:
+        click.echo(f"kg serve: {url} (read-only; Ctrl-C stops)")
+        sys.stdout.flush()
+
+    try:
+        run_server(build_dir, host, port, limits, queries_dir, ready)
+    except QueryError as exc:
+        click.echo(f"kg serve: {exc}", err=True)
+        sys.exit(EXIT_BAD_USAGE)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command(short_help="Replace a named graph in a SPARQL store with the built graph.")
+@click.argument("url")
+@click.option("--graph", "graph", default=DEFAULT_GRAPH, show_default=True,
+              help="IRI of the named graph to replace.")
+@click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead.")
+@click.option(
+    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
+    show_default=True, help="Folder holding the built graph (graph.nt).",
+)
+@click.option("--user", default=None, help="User for HTTP Basic authentication.")
+@click.option("--password", envvar="KG_PUSH_PASSWORD", default=None,
+              help="Password for --user (or set KG_PUSH_PASSWORD).")
+@click.option("--token", envvar="KG_PUSH_TOKEN", default=None,
+              help="Bearer token (or set KG_PUSH_TOKEN).")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds to wait for the store.")
+def push(
+    url: str,
+    graph: str,
+    default_graph: bool,
+    build_dir: Path,
+    user: str | None,
+    password: str | None,
+    token: str | None,
+    timeout: float,
+) -> None:
+    """Load the built graph into the store whose Graph Store endpoint is URL.
+
+    One PUT replaces the whole graph (SPARQL 1.1 Graph Store HTTP Protocol); then the graph
+    is read back and its triples counted against the local build.
+
+    Example: kg push http://localhost:7878/store --graph https://w3id.org/gba-kg/graph
+    """
+    target = None if default_graph else graph
+    try:
+        report = push_graph(build_dir, url, target, Auth(user, password, token), timeout)
+    except QueryError as exc:
+        click.echo(f"kg push: {exc}", err=True)
+        sys.exit(EXIT_BAD_USAGE)
+    except PushError as exc:
+        click.echo(f"kg push: {exc}", err=True)
+        sys.exit(EXIT_REMOTE)
+    where = f"graph <{report.graph}>" if report.graph else "the default graph"
+    click.echo(f"pushed {report.local_triples} triples to {where} at {report.url}")
+    if not report.is_complete:
+        click.echo(
+            f"kg push: the store holds {report.remote_triples} triples in {where}, "
+            f"the build has {report.local_triples}",
+            err=True,
+        )
+        sys.exit(EXIT_REMOTE)
+    click.echo(f"the store holds {report.remote_triples} triples there: same as the build")
+
+
 def _print_saved(queries_dir: Path | None) -> None:
     for name, question in sorted(saved_questions(queries_dir).items()):
         click.echo(f"{name}")
@@ -191,6 +300,8 @@ def _fail(exc: KgError) -> None:
 
 
 def _print_summary(result: api.Result, data_dir: Path) -> None:
+    for warning in result.warnings:  # on stderr; warnings never change the exit code
+        click.echo(str(warning), err=True)
     summary = result.summary
     per_class = result.entities_per_class
     width = max((len(name) for name in per_class), default=0)

@@ -22,16 +22,21 @@ class QueryError(Exception):
     """A query that cannot run: no built graph, bad syntax, a bad parameter."""
 
 
-def load_store(build_dir: str | Path = "build") -> ox.Store:
-    """An in-memory store holding the graph `kg build` wrote into `build_dir`."""
+def find_graph_file(build_dir: str | Path = "build") -> tuple[Path, ox.RdfFormat]:
+    """The graph file `kg build` wrote into `build_dir`, and its format."""
     folder = Path(build_dir)
     for name, fmt in GRAPH_FILES:
-        path = folder / name
-        if path.is_file():
-            store = ox.Store()
-            store.bulk_load(path=str(path), format=fmt)
-            return store
+        if (folder / name).is_file():
+            return folder / name, fmt
     raise QueryError(f"no built graph in {folder}/ (graph.nt or graph.ttl) — run `kg build` first")
+
+
+def load_store(build_dir: str | Path = "build") -> ox.Store:
+    """An in-memory store holding the graph `kg build` wrote into `build_dir`."""
+    path, fmt = find_graph_file(build_dir)
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=fmt)
+    return store
 
 
 def saved_questions(queries_dir: str | Path | None = None) -> dict[str, Question]:
@@ -80,12 +85,7 @@ def run_question(
 
 def label_index(store: ox.Store, answer: Answer) -> dict[str, tuple[str, str]]:
     """zh and en labels of every IRI in an answer, for display."""
-    iris = {
-        t.value
-        for row in answer.rows
-        for t in row
-        if isinstance(t, ox.NamedNode)
-    }
+    iris = {t.value for row in answer.rows for t in row if isinstance(t, ox.NamedNode)}
     label = ox.NamedNode(str(RDFS.label))
     out: dict[str, tuple[str, str]] = {}
     for iri in sorted(iris):
