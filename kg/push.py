@@ -65,16 +65,11 @@ def _graph_url(store_url: str, graph: str | None) -> str:
 
 
 def _local_ntriples(build_dir: Path) -> tuple[bytes, int]:
-    for name, fmt in GRAPH_FILES:
-        path = build_dir / name
-        if path.is_file():
-            triples = list(ox.parse(path=str(path), format=fmt))
-            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            assert data is not None
-            return bytes(data), len(set(triples))
-    raise QueryError(
-        f"no built graph in {build_dir}/ (graph.nt or graph.ttl) — run `kg build` first"
-    )
+    path, fmt = find_graph_file(build_dir)
+    triples = list(ox.parse(path=str(path), format=fmt))
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return bytes(data), len(set(triples))
 
 
 def _request(url: str, method: str, auth: Auth, timeout: float, body: bytes | None = None) -> bytes:
