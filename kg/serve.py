@@ -246,6 +246,8 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
             self.send_header("X-Content-Type-Options", "nosniff")
             for key, value in headers:
                 self.send_header(key, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -258,6 +260,7 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
         def _body(self) -> bytes:
             length = int(self.headers.get("Content-Length") or 0)
             if length > endpoint.limits.max_query_bytes:
+                self.close_connection = True  # the unread body must not be parsed as a request
                 raise RefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
             return self.rfile.read(length) if length else b""
 
@@ -269,7 +272,7 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
 
         # -- methods -------------------------------------------------------------------------
 
-        def do_OPTIONS(self) -> None:  # noqa: N802 - http.server's naming
+        def do_OPTIONS(self) -> None:
             self._send(
                 HTTPStatus.NO_CONTENT,
                 b"",
@@ -281,13 +284,13 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
                 ],
             )
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._dispatch(post=False)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._dispatch(post=False)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._dispatch(post=True)
 
         def _not_allowed(self) -> None:
@@ -298,7 +301,7 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
                 )
             )
 
-        do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
+        do_PUT = do_DELETE = do_PATCH = _not_allowed
 
         def _dispatch(self, post: bool) -> None:
             try:
@@ -435,6 +438,36 @@ def _page(endpoint: Endpoint) -> bytes:
     )
 
 
+class Server(ThreadingHTTPServer):
+    """The HTTP server with its endpoint; `close()` stops the workers too."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], endpoint: Endpoint) -> None:
+        super().__init__(address, _handler(endpoint))
+        self.endpoint = endpoint
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}/sparql"
+
+    def close(self) -> None:
+        self.server_close()
+        self.endpoint.pool.close()
+
+
+def start_server(
+    build_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    limits: Limits | None = None,
+    queries_dir: Path | None = None,
+) -> Server:
+    """A listening server (not yet serving): call `serve_forever()`, then `close()`."""
+    return Server((host, port), Endpoint(build_dir, limits or Limits(), queries_dir))
+
+
 def serve(
     build_dir: Path,
     host: str = "127.0.0.1",
@@ -444,14 +477,10 @@ def serve(
     ready: Any = None,
 ) -> None:
     """Serve until interrupted. `ready(url)` is called once the socket listens."""
-    endpoint = Endpoint(build_dir, limits or Limits(), queries_dir)
-    server = ThreadingHTTPServer((host, port), _handler(endpoint))
-    server.daemon_threads = True
-    url = f"http://{host}:{server.server_address[1]}/sparql"
+    server = start_server(build_dir, host, port, limits, queries_dir)
     if ready is not None:
-        ready(url)
+        ready(server.url)
     try:
         server.serve_forever()
     finally:
-        server.server_close()
-        endpoint.pool.close()
+        server.close()
