@@ -23,13 +23,17 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from rdflib import Literal, URIRef
 
 import kg
 from kg.build import build_graph
 from kg.export import WRITERS, Graphs
 from kg.load import SOURCES_DIR, find_data_files, load_facts
+from kg.namespaces import ID
 from kg.ontology import read_schema
+from kg.query import run_question, saved_questions
 from kg.quotes import read_sources
+from kg.rules import graph_store
 from kg.shapes import check_shapes, read_shapes
 from kg.validate import check_facts
 
@@ -131,6 +135,48 @@ def measure(data_dir: Path, repeat: int) -> None:
         print(f"| {label} | {seconds:.3f} | {seconds / floor:.2f}× |")
 
 
+EXAMPLE_PARAMS = {
+    "about": {"entity": "nansha-science-city"},
+    "co-built": {"city": "guangzhou", "partner": "shenzhen"},
+    "evidence": {
+        "subject": "baiyun-airport",
+        "property": "https://w3id.org/gba-kg/ontology#linkedWith",
+        "object": "shenzhen-baoan-airport",
+    },
+    "facts-from-passage": {"passage": "深中通道"},
+    "facts-from-source": {"source": "duite-2020-11-zhang-shuofu-interview"},
+    "links-of-place": {"place": "shenzhen"},
+}
+
+
+def measure_questions(data_dir: Path, repeat: int) -> None:
+    """Each saved question on pyoxigraph (the engine) and on rdflib's evaluator."""
+    result = kg.check(data_dir)
+    store = graph_store(result.built)
+    graph = result.graph
+    print("\n| saved question | rows | pyoxigraph ms | rdflib ms | rdflib / pyoxigraph |")
+    print("|---|---:|---:|---:|---:|")
+    for name, question in sorted(saved_questions().items()):
+        values = EXAMPLE_PARAMS.get(name, {})
+        t_ox, answer = timed(lambda q=question, v=values: run_question(store, q, v), repeat)  # type: ignore[misc]
+        bindings = {p.name: _rdflib_term(p.kind, values[p.name]) for p in question.params}
+        try:
+            t_rdflib, _ = timed(
+                lambda q=question, b=bindings: list(graph.query(q.text, initBindings=b)),  # type: ignore[misc]
+                repeat,
+            )
+            rdflib_cell, ratio = f"{t_rdflib * 1000:.1f}", f"{t_rdflib / t_ox:.0f}×"
+        except Exception as exc:  # noqa: BLE001 - the figure to report is that it fails
+            rdflib_cell, ratio = f"fails: {type(exc).__name__}", "—"
+        print(f"| {name} | {len(answer.rows)} | {t_ox * 1000:.2f} | {rdflib_cell} | {ratio} |")
+
+
+def _rdflib_term(kind: str, value: str) -> URIRef | Literal:
+    if kind == "id":
+        return URIRef(str(ID[value]))
+    return URIRef(value) if kind == "iri" else Literal(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data_dir", nargs="?", default="data", type=Path)
@@ -144,6 +190,7 @@ def main() -> None:
             make_copies(args.data_dir, copies, data)
             print(f"\n### {copies} cop{'y' if copies == 1 else 'ies'} of {args.data_dir}/")
             measure(data, args.repeat)
+            measure_questions(data, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {peak:.0f} MiB")
 
