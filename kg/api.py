@@ -16,7 +16,7 @@ from kg.export import Output, export_graph
 from kg.facts import Facts, SourcePos
 from kg.load import SOURCES_DIR, load_facts
 from kg.ontology import Schema, read_schema
-from kg.query import load_store, resolve_question, run_question
+from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
 from kg.results import Answer
 from kg.rules import check_rules, read_rules
@@ -142,9 +142,7 @@ def query(
     ['place', 'link', 'link_zh', 'also_connects']
     """
     store = load_store(build_dir)
-    return run_question(
-        store,
-        resolve_question(question, queries_dir, from_file=from_file),
-        params,
-        max_rows=max_rows,
-    )
+    found = resolve_question(question, queries_dir, from_file=from_file)
+    answer = run_question(store, found, params, max_rows=max_rows)
+    answer.labels = label_index(store, answer)
+    return answer

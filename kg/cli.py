@@ -18,7 +18,7 @@ from kg import api
 from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
 from kg.export import WRITERS
 from kg.push import DEFAULT_GRAPH, Auth, PushError, push_graph
-from kg.query import QueryError, label_index, load_store, saved_questions
+from kg.query import QueryError, saved_questions
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
 from kg.serve import Limits
 from kg.serve import serve as run_server
@@ -169,8 +169,7 @@ def query(
         click.echo(f"kg query: {exc}", err=True)
         sys.exit(EXIT_BAD_USAGE)
     if fmt == "table":
-        labels = label_index(load_store(build_dir), answer) if answer.kind == "select" else {}
-        click.echo(render_table(answer, labels, width=shutil.get_terminal_size().columns), nl=False)
+        click.echo(render_table(answer, width=shutil.get_terminal_size().columns), nl=False)
         return
     formats = GRAPH_FORMATS if answer.kind == "graph" else RESULT_FORMATS
     if fmt not in formats:

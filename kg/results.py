@@ -31,6 +31,7 @@ class Answer:
     boolean: bool | None = None
     triples: list[ox.Triple] = field(default_factory=list)
     truncated: bool = False  # rows or triples were cut at the row cap
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # IRI → (zh, en), for tables
 
 
 def collect(result: object, max_rows: int | None = None) -> Answer:
@@ -178,11 +179,11 @@ def shorten(iri: str) -> str:
     """`gbr:guangzhou` for an IRI under one of the project's prefixes, else the IRI."""
     for prefix, base in PREFIXES.items():
         if iri.startswith(base) and len(iri) > len(base):
-            return f"{prefix}:{iri[len(base):]}"
+            return f"{prefix}:{iri[len(base) :]}"
     return iri
 
 
-def render_table(answer: Answer, labels: dict[str, tuple[str, str]], width: int = 100) -> str:
+def render_table(answer: Answer, width: int = 100) -> str:
     """A table for people: IRIs shortened with their zh and en labels, long text wrapped."""
     from rich.console import Console
     from rich.table import Table
@@ -195,7 +196,7 @@ def render_table(answer: Answer, labels: dict[str, tuple[str, str]], width: int 
     for variable in answer.variables:
         table.add_column(variable, overflow="fold")
     for row in answer.rows:
-        table.add_row(*(_cell(t, labels) for t in row))
+        table.add_row(*(_cell(t, answer.labels) for t in row))
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     console.print(table)
     rows = len(answer.rows)
