@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,9 +38,21 @@ typecheck: setup ## mypy --strict on kg/
 pytest: setup ## the test suite only
 	$(BIN)/pytest
 
-test: lint typecheck pytest ## set up, then lint, type-check and run every test
+test: lint typecheck browser pytest ## set up, then lint, type-check and run every test
 
 check: test ## what CI runs
+
+# the browser tests (tests/test_browser.py) drive Debian's chromium with playwright; a CJK font
+# makes their screenshots readable. If apt cannot install them, those tests are skipped loudly.
+browser: $(VENV)/.browser ## install chromium, a CJK font and playwright for the browser tests
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; } \
+	  || echo "WARNING: apt-get could not install chromium: the browser tests will be SKIPPED"; \
+	fi
+
+$(VENV)/.browser: $(BIN)/kg
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	@touch $@
 
 golden: setup ## rewrite golden files and expected error texts; review with git diff
 	$(BIN)/pytest --update-golden -q

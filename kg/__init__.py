@@ -4,7 +4,7 @@
 >>> result = kg.build("data", "build")  # doctest: +SKIP
 """
 
-from kg.api import Result, build, check, export, load, query
+from kg.api import Result, build, check, export, load, query, view
 from kg.errors import KgError, Problem
 from kg.export import WRITERS, Output
 from kg.facts import SourcePos
@@ -28,4 +28,5 @@ __all__ = [
     "load",
     "query",
     "read_schema",
+    "view",
 ]

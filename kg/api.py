@@ -12,9 +12,10 @@ from rdflib import Graph
 
 from kg.build import Built, build_graph
 from kg.errors import KgError, Problem
-from kg.export import Output, export_graph
+from kg.export import Graphs, Output, export_graph, write_file
 from kg.facts import Facts, SourcePos
 from kg.load import SOURCES_DIR, load_facts
+from kg.network import focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
@@ -106,8 +107,44 @@ def export(
     result: Result, out_dir: str | Path = "build", formats: list[str] | None = None
 ) -> list[Output]:
     """Write `result`'s graph in `formats` (all by default) into `out_dir`, atomically."""
-    result.outputs = export_graph(result.graph, result.schema, out_dir, formats)
+    result.outputs = export_graph(
+        result.graph,
+        result.schema,
+        out_dir,
+        formats,
+        positions=result.built.positions,
+        texts=_texts(result),
+    )
     return result.outputs
+
+
+def _texts(result: Result) -> dict[str, str]:
+    return {k: s.text for k, s in sorted(result.checked.sources.items())}
+
+
+def view(
+    result: Result,
+    out_file: str | Path = "build/view.html",
+    focus: str | None = None,
+    depth: int = 1,
+) -> Output:
+    """Write the network explorer of `result` to `out_file`, atomically.
+
+    With `focus` (an entity id), only the entities within `depth` relations of it are
+    shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
+    """
+    graphs = Graphs(result.graph, result.schema, result.built.positions, _texts(result))
+    net = graphs.network
+    title = "gba-kg network"
+    if focus is not None:
+        if focus not in net:
+            raise ValueError(f"unknown entity id '{focus}'")
+        if depth < 0:
+            raise ValueError(f"depth must be 0 or more, not {depth}")
+        net = focus_network(net, focus, depth)
+        title = f"gba-kg network: {focus} ±{depth}"
+    html = render_network(net, result.schema, title=title, focus=focus)
+    return write_file(out_file, html.encode("utf-8"))
 
 
 def build(

@@ -17,6 +17,7 @@ import click
 from kg import api
 from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
 from kg.export import WRITERS
+from kg.load import did_you_mean
 from kg.push import DEFAULT_GRAPH, Auth, PushError, push_graph
 from kg.query import QueryError, saved_questions
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
@@ -100,6 +101,46 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
     except KgError as exc:
         _fail(exc)
     _print_summary(result, data_dir)
+
+
+@main.command(short_help="Write the network explorer, whole or around one entity.")
+@data_options
+@click.option("--focus", default=None, metavar="ID", help="Show only this entity's neighbourhood.")
+@click.option(
+    "--depth",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many relations away from --focus to show.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="build/view.html",
+    show_default=True,
+    help="The HTML file to write.",
+)
+def view(
+    data_dir: Path, ontology_dir: Path | None, focus: str | None, depth: int, out_file: Path
+) -> None:
+    """Check DATA_DIR (default: data), then write the network explorer to --out.
+
+    With --focus ID, only the entities within --depth relations of ID are shown, and the
+    page opens with ID selected. `kg build` writes the whole network as network.html.
+
+    Example: kg view --focus guangzhou --depth 2 --out build/guangzhou.html
+    """
+    try:
+        result = api.check(data_dir, ontology_dir=ontology_dir)
+    except KgError as exc:
+        _fail(exc)
+    ids = sorted(e.id for e in result.checked.entities)
+    if focus is not None and focus not in ids:
+        hint = did_you_mean(focus, ids) or f"ids look like: {', '.join(ids[:5])}, …"
+        raise click.BadParameter(f"no entity has the id '{focus}' — {hint}", param_hint="--focus")
+    output = api.view(result, out_file, focus=focus, depth=depth)
+    click.echo(f"wrote {output.path} ({_size(output.size)})")
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:

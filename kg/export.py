@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Identifier
 
+from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
 from kg.network import network_graph, render_network
 from kg.ontology import Schema
@@ -43,11 +44,23 @@ class Output:
 
 
 class Graphs:
-    """The graph in the shapes writers need, each made once however many writers use it."""
+    """The graph in the shapes writers need, each made once however many writers use it.
 
-    def __init__(self, graph: Graph, schema: Schema) -> None:
+    `positions` (node IRI → YAML `file:line`, from `Built.positions`) and `texts` (source id
+    → source text) are optional: the network view shows them when given.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        schema: Schema,
+        positions: Mapping[URIRef, SourcePos] | None = None,
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
         self.graph = graph
         self.schema = schema
+        self.positions: dict[URIRef, SourcePos] = dict(positions or {})
+        self.texts: dict[str, str] = dict(texts or {})
 
     @cached_property
     def triples(self) -> list[ox.Triple]:
@@ -57,7 +70,7 @@ class Graphs:
     @cached_property
     def network(self) -> nx.MultiDiGraph:
         """Entities and the relations between them."""
-        return network_graph(self.graph, self.schema)
+        return network_graph(self.graph, self.schema, self.positions, self.texts)
 
 
 @dataclass(frozen=True)
@@ -132,14 +145,18 @@ def write_jsonld(graphs: Graphs) -> bytes:
     return (json.dumps(nodes, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+_GRAPHML_NODE = ("label_zh", "label_en", "type", "type_zh", "kind", "iri")
+_GRAPHML_EDGE = ("label_en", "label_zh")
+
+
 def write_graphml(graphs: Graphs) -> bytes:
     """GraphML of entities and the relations between them, for Gephi, yEd or networkx."""
     network = graphs.network
     flat = nx.MultiDiGraph()
     for node, attrs in network.nodes(data=True):
-        flat.add_node(node, **{k: v for k, v in attrs.items() if isinstance(v, str)})
+        flat.add_node(node, **{k: v for k, v in attrs.items() if k in _GRAPHML_NODE})
     for u, v, key, attrs in network.edges(keys=True, data=True):
-        values = {k: v for k, v in attrs.items() if isinstance(v, str)}
+        values = {k: v for k, v in attrs.items() if k in _GRAPHML_EDGE}
         flat.add_edge(u, v, key=f"{u}--{key}--{v}", quotes="\n".join(attrs["quotes"]), **values)
     buffer = io.BytesIO()
     nx.write_graphml(flat, buffer, encoding="utf-8", prettyprint=True)
@@ -162,19 +179,27 @@ WRITERS: dict[str, Writer] = {
 
 
 def export_graph(
-    graph: Graph, schema: Schema, out_dir: str | Path, formats: Iterable[str] | None = None
+    graph: Graph,
+    schema: Schema,
+    out_dir: str | Path,
+    formats: Iterable[str] | None = None,
+    *,
+    positions: Mapping[URIRef, SourcePos] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
+    `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
+    network view.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema)
+    graphs = Graphs(graph, schema, positions, texts)
     contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [
@@ -193,3 +218,19 @@ def export_graph(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [Output(f, out / f, len(b), hashlib.sha256(b).hexdigest()) for f, b in contents.items()]
+
+
+def write_file(path: str | Path, data: bytes) -> Output:
+    """Write one file atomically: a temporary file in its folder, then `os.replace`."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".kg-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the view is meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Output(target.name, target, len(data), hashlib.sha256(data).hexdigest())

@@ -1,31 +1,43 @@
 """The graph as a network: entities as nodes, relations between them as edges (networkx), and
-the HTML view of that network (pyvis's model of nodes, edges and vis-network options,
+the HTML explorer of that network (pyvis's model of nodes, edges and vis-network options,
 rendered with our own template that inlines vis-network from the pyvis wheel, so the page
 makes no request when opened).
 
-Data reaches the page only as JSON inside a script element (with `<`, `>` and `&` escaped),
-and the page's script shows it with `textContent`: a label is text, never markup.
+Everything the page shows is computed here: each node's and edge's facts, each fact's
+evidence (the verbatim quote, its surrounding sentence, its source's title, publisher and
+date) and the `file:line` of the curated YAML it came from; node sizes (networkx degree);
+and a seeded layout, so the same graph always opens in the same arrangement.
+
+Data reaches the page only as JSON inside a `<script type="application/json">` element (with
+`<`, `>` and `&` escaped), and the page's script shows it with `textContent` and
+`createElement`: a label or a quote is text, never markup.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import random
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Node
 
+from kg.facts import SourcePos
 from kg.namespaces import GBA, OA, PROV
 from kg.ontology import Schema
 
 _VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _TEMPLATES = Path(__file__).parent / "templates"
 
-# one colour per top-level kind of entity; subclasses share their ancestor's colour
+# one colour and shape per top-level kind of entity; subclasses share their ancestor's
 _PALETTE = {
     "Person": "#e15759",
     "Post": "#ff9da7",
@@ -40,27 +52,71 @@ _PALETTE = {
     "Document": "#bab0ac",
     "Metric": "#76b7b2",
 }
+_SHAPES = {
+    "Person": "dot",
+    "Post": "triangleDown",
+    "Organization": "square",
+    "Place": "hexagon",
+    "Infrastructure": "triangle",
+    "Project": "diamond",
+    "IndustryCluster": "star",
+    "Initiative": "diamond",
+    "CooperationArea": "star",
+    "Event": "triangle",
+    "Document": "square",
+    "Metric": "dot",
+}
+_OTHER_COLOR = "#999999"
+
+SENTENCE_ENDS = "。!?;!?;\n"
+"""Where a surrounding sentence stops (full-width and ASCII end marks, and line breaks)."""
+SENTENCE_MAX = 160
+"""At most this many characters of a surrounding sentence on each side of a quote."""
 
 
-def _local(term: URIRef) -> str:
+def _local(term: Node) -> str:
     return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def _label(graph: Graph, node: URIRef, lang: str) -> str:
+def _label(graph: Graph, node: Node, lang: str) -> str:
     for value in graph.objects(node, RDFS.label):
         if isinstance(value, Literal) and value.language == lang:
             return str(value)
     return _local(node)
 
 
-def network_graph(graph: Graph, schema: Schema) -> nx.MultiDiGraph:
-    """Entities and the object-property statements between them, with labels and quotes."""
+def _alt_labels(graph: Graph, node: Node, lang: str) -> list[str]:
+    return sorted(
+        str(v)
+        for v in graph.objects(node, SKOS.altLabel)
+        if isinstance(v, Literal) and v.language == lang
+    )
+
+
+def network_graph(
+    graph: Graph,
+    schema: Schema,
+    positions: Mapping[URIRef, SourcePos] | None = None,
+    texts: Mapping[str, str] | None = None,
+) -> nx.MultiDiGraph:
+    """Entities and the object-property statements between them, with their facts.
+
+    Nodes carry labels, type and kind, alternative labels, the `file:line` of the entity
+    (`pos`, from `positions`), its own evidence and its statements (`facts`, ids into
+    `net.graph["statements"]`), and its areas of co-operation. Edges carry the property's
+    labels, the quotes that support them and their statement ids. `net.graph` holds
+    `statements`, `evidence` (quote, surrounding sentence from `texts` — source id → text —
+    or the quote's own prefix and suffix) and `sources` (title, publisher, date).
+    """
+    positions = positions or {}
     net = nx.MultiDiGraph()
     entities = sorted(u for u in graph.subjects(RDF.type, GBA.Entity) if isinstance(u, URIRef))
+    entity_set = set(entities)
     for node in entities:
         cls = _most_specific(schema, set(graph.objects(node, RDF.type)))
         info = schema.classes.get(cls)
         kind = next((a for a in _PALETTE if info and GBA._NS[a] in info.ancestors), "Entity")
+        pos = positions.get(node)
         net.add_node(
             _local(node),
             label_zh=_label(graph, node, "zh"),
@@ -69,95 +125,418 @@ def network_graph(graph: Graph, schema: Schema) -> nx.MultiDiGraph:
             type_zh=schema.label(cls, "zh"),
             kind=kind,
             iri=str(node),
+            type_en=schema.label(cls, "en"),
+            alt={lang: _alt_labels(graph, node, lang) for lang in ("zh", "en")},
+            file_line=[str(pos)] if pos else [],
+            evidence=sorted(_local(e) for e in graph.objects(node, PROV.wasDerivedFrom)),
+            facts=[],
+            areas=[],
         )
-    quotes = _statement_quotes(graph)
-    for s, p, o in sorted(graph):
-        prop = schema.by_iri.get(p) if isinstance(p, URIRef) else None
-        if prop is None or not prop.is_object_property:
+    statements, evidence_nodes = _statements(graph, schema, entity_set, positions)
+    area_prop = schema.properties.get("cooperation-area")
+    edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for st_id, st in sorted(statements.items()):
+        subject = st["subject"]
+        net.nodes[subject]["facts"].append(st_id)
+        target = st["object"].get("node")
+        if area_prop is not None and st["key"] == area_prop.key and target:
+            net.nodes[subject]["areas"].append(target)
+        if not target:
             continue
-        if not (isinstance(s, URIRef) and isinstance(o, URIRef)):
-            continue
-        if not (_local(s) in net and _local(o) in net):
-            continue
-        if prop.is_symmetric and str(s) > str(o):
-            continue  # drawn once; the builder wrote both directions
-        net.add_edge(
-            _local(s),
-            _local(o),
-            key=prop.key,
-            label_en=prop.labels.get("en", prop.key),
-            label_zh=prop.labels.get("zh", prop.key),
-            quotes=quotes.get((s, p, o), []),
+        prop = schema.properties[st["key"]]
+        u, v = subject, target
+        if prop.is_symmetric and str(u) > str(v):
+            u, v = v, u  # drawn once, in id order; the builder wrote both directions
+        sort_key = (u, str(prop.iri), v, prop.key)
+        edge = edges.setdefault(
+            sort_key,
+            {
+                "label_en": prop.labels.get("en", prop.key),
+                "label_zh": prop.labels.get("zh", prop.key),
+                "quotes": [],
+                "statements": [],
+            },
         )
+        edge["statements"].append(st_id)
+        edge["quotes"].extend(statements[st_id]["quotes"])
+    for (u, _, v, key), attrs in sorted(edges.items()):
+        attrs["quotes"] = sorted(attrs["quotes"])
+        net.add_edge(u, v, key=key, **attrs)
+    for _, attrs in net.nodes(data=True):
+        attrs["areas"] = sorted(set(attrs["areas"]))
+    for node in entities:  # evidence for the entity itself, beside its statements'
+        evidence_nodes.update(e for e in graph.objects(node, PROV.wasDerivedFrom))
+    evidence, source_ids = _evidence(graph, sorted(evidence_nodes, key=str), texts or {})
+    net.graph["statements"] = {
+        k: {f: v for f, v in st.items() if f != "quotes"} for k, st in statements.items()
+    }
+    net.graph["evidence"] = evidence
+    net.graph["sources"] = _sources(graph, schema, source_ids)
     return net
 
 
-def _most_specific(schema: Schema, types: set[object]) -> URIRef:
+def _most_specific(schema: Schema, types: set[Node]) -> URIRef:
     candidates = [t for t in types if isinstance(t, URIRef) and t in schema.classes]
     return max(candidates, key=lambda c: (len(schema.classes[c].ancestors), str(c)))
 
 
-def _statement_quotes(graph: Graph) -> dict[tuple[object, object, object], list[str]]:
-    out: dict[tuple[object, object, object], list[str]] = defaultdict(list)
+def _statements(
+    graph: Graph,
+    schema: Schema,
+    entities: set[URIRef],
+    positions: Mapping[URIRef, SourcePos],
+) -> tuple[dict[str, dict[str, Any]], set[Node]]:
+    """Every reified statement about an entity, as page data; and the evidence they cite."""
+    out: dict[str, dict[str, Any]] = {}
+    cited: set[Node] = set()
     for st in graph.subjects(RDF.type, RDF.Statement):
-        key = (
-            graph.value(st, RDF.subject),
-            graph.value(st, RDF.predicate),
-            graph.value(st, RDF.object),
-        )
-        for evidence in graph.objects(st, PROV.wasDerivedFrom):
-            for selector in graph.objects(evidence, OA.hasSelector):
-                exact = graph.value(selector, OA.exact)
-                if exact is not None:
-                    out[key].append(str(exact))
-    return {k: sorted(v) for k, v in out.items()}
+        subject = graph.value(st, RDF.subject)
+        predicate = graph.value(st, RDF.predicate)
+        obj = graph.value(st, RDF.object)
+        prop = schema.by_iri.get(predicate) if isinstance(predicate, URIRef) else None
+        if not isinstance(subject, URIRef) or subject not in entities:
+            continue
+        if prop is None or obj is None:
+            continue
+        evidence = sorted(graph.objects(st, PROV.wasDerivedFrom), key=str)
+        cited.update(evidence)
+        qualifiers = []
+        for q, value in sorted(graph.predicate_objects(st), key=lambda pv: str(pv)):
+            qprop = schema.by_iri.get(q) if isinstance(q, URIRef) else None
+            if qprop is not None and qprop.is_qualifier:
+                qualifiers.append(
+                    {"key": qprop.key, **_names(qprop.labels, qprop.key), "value": str(value)}
+                )
+        pos = positions.get(st) if isinstance(st, URIRef) else None
+        out[_local(st)] = {
+            "subject": _local(subject),
+            "key": prop.key,
+            **_names(prop.labels, prop.key),
+            "object": _value(graph, obj, entities),
+            "qualifiers": qualifiers,
+            "evidence": [_local(e) for e in evidence],
+            "file_line": str(pos) if pos else "",
+            "quotes": sorted(
+                str(x)
+                for e in evidence
+                for sel in graph.objects(e, OA.hasSelector)
+                if (x := graph.value(sel, OA.exact)) is not None
+            ),
+        }
+    return out, cited
 
 
-def render_network(net: nx.MultiDiGraph, schema: Schema, title: str = "gba-kg network") -> str:
-    """The HTML page for `net`: one file, vis-network inlined, no external request."""
+def _names(labels: Mapping[str, str], fallback: str) -> dict[str, str]:
+    return {"zh": labels.get("zh", fallback), "en": labels.get("en", fallback)}
+
+
+def _value(graph: Graph, obj: Node, entities: set[URIRef]) -> dict[str, str]:
+    """A statement's object: an entity's id, a term's labels, or a literal's text."""
+    if obj in entities:
+        return {"node": _local(obj)}
+    if isinstance(obj, URIRef):
+        return {"zh": _label(graph, obj, "zh"), "en": _label(graph, obj, "en")}
+    return {"zh": str(obj), "en": str(obj)}
+
+
+def _evidence(
+    graph: Graph, nodes: list[Node], texts: Mapping[str, str]
+) -> tuple[dict[str, dict[str, Any]], set[Node]]:
+    out: dict[str, dict[str, Any]] = {}
+    sources: set[Node] = set()
+    for node in nodes:
+        source = graph.value(node, OA.hasSource)
+        quote: dict[str, str] = {}
+        start = end = -1
+        for sel in graph.objects(node, OA.hasSelector):
+            for field in ("exact", "prefix", "suffix"):
+                value = graph.value(sel, OA[field])
+                if value is not None:
+                    quote[field] = str(value)
+            if isinstance(value := graph.value(sel, OA.start), Literal):
+                start = int(value)
+            if isinstance(value := graph.value(sel, OA.end), Literal):
+                end = int(value)
+        if source is not None:
+            sources.add(source)
+        text = texts.get(_local(source)) if source is not None else None
+        if text is not None and 0 <= start <= end <= len(text):
+            before, after = surrounding_sentence(text, start, end)
+        else:
+            before, after = sentence_from_context(quote.get("prefix", ""), quote.get("suffix", ""))
+        out[_local(node)] = {
+            "exact": quote.get("exact", ""),
+            "before": before,
+            "after": after,
+            "source": _local(source) if source is not None else "",
+            "start": start,
+            "end": end,
+        }
+    return out, sources
+
+
+def surrounding_sentence(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text before and after `text[start:end]` up to the ends of its sentence.
+
+    A sentence ends at 。!?;, their ASCII forms or a line break; at most `SENTENCE_MAX`
+    characters are kept on each side ("…" marks a cut).
+
+    >>> surrounding_sentence("一是甲。乙丙丁,戊己;庚", 6, 7)
+    ('乙丙', ',戊己;')
+    """
+    lo = start
+    while lo > 0 and text[lo - 1] not in SENTENCE_ENDS and start - lo < SENTENCE_MAX:
+        lo -= 1
+    hi = end
+    if not (end > start and text[end - 1] in SENTENCE_ENDS):
+        while hi < len(text) and hi - end < SENTENCE_MAX:
+            hi += 1
+            if text[hi - 1] in SENTENCE_ENDS:
+                break
+    before = text[lo:start]
+    after = text[end:hi]
+    if lo > 0 and text[lo - 1] not in SENTENCE_ENDS:
+        before = "…" + before
+    if hi < len(text) and text[hi - 1] not in SENTENCE_ENDS:
+        after += "…"
+    return before.lstrip(), after.rstrip()
+
+
+def sentence_from_context(prefix: str, suffix: str) -> tuple[str, str]:
+    """Like `surrounding_sentence`, from a quote's TextQuoteSelector prefix and suffix only.
+
+    >>> sentence_from_context("甲。乙丙", "丁;戊")
+    ('乙丙', '丁;')
+    """
+    cut = max(prefix.rfind(ch) for ch in SENTENCE_ENDS)
+    before = prefix[cut + 1 :] if cut >= 0 else "…" + prefix if prefix else ""
+    ends = [i for i in (suffix.find(ch) for ch in SENTENCE_ENDS) if i >= 0]
+    after = suffix[: min(ends) + 1] if ends else suffix + "…" if suffix else ""
+    return before.lstrip(), after.rstrip()
+
+
+def _sources(graph: Graph, schema: Schema, nodes: Iterable[Node]) -> dict[str, dict[str, str]]:
+    """Each source document's title, publisher and date."""
+    publisher = schema.properties.get("publisher")
+    date = schema.properties.get("date")
+    out: dict[str, dict[str, str]] = {}
+    for node in sorted(nodes, key=str):
+        entry = {f"title_{lang}": _label(graph, node, lang) for lang in ("zh", "en")}
+        pub = graph.value(node, publisher.iri) if publisher else None
+        for lang in ("zh", "en"):
+            entry[f"publisher_{lang}"] = (
+                ""
+                if pub is None
+                else _label(graph, pub, lang)
+                if isinstance(pub, URIRef)
+                else str(pub)
+            )
+        when = graph.value(node, date.iri) if date else None
+        entry["date"] = "" if when is None else str(when)
+        out[_local(node)] = entry
+    return out
+
+
+def focus_network(net: nx.MultiDiGraph, focus: str, depth: int = 1) -> nx.MultiDiGraph:
+    """The part of `net` within `depth` relations of node `focus`, either direction."""
+    if focus not in net:
+        raise KeyError(focus)
+    reach = nx.single_source_shortest_path_length(net.to_undirected(as_view=True), focus, depth)
+    sub: nx.MultiDiGraph = net.subgraph(sorted(reach)).copy()
+    sub.graph.update(net.graph)
+    return sub
+
+
+def layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Any]:
+    """Seeded Fruchterman–Reingold positions, in pixels, the same on every machine.
+
+    Repulsion only acts within a grid cell's neighbours (the grid variant of the algorithm),
+    so a step costs about linear time; plain Python floats keep it byte-for-byte repeatable.
+    """
+    n = len(nodes)
+    if n == 0:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in edges})
+    pairs = [(i, j) for i, j in pairs if i != j]
+    rng = random.Random(seed)
+    xs = [rng.random() for _ in range(n)]
+    ys = [rng.random() for _ in range(n)]
+    k = math.sqrt(1.0 / n)
+    k2, cell = k * k, 2 * k
+    reach2 = cell * cell
+    iterations = max(40, min(300, 30000 // n))
+    heat = 0.1
+    cooling = heat / (iterations + 1)
+    for _ in range(iterations):
+        fx = [0.0] * n
+        fy = [0.0] * n
+        grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i in range(n):
+            grid[(int(xs[i] // cell), int(ys[i] // cell))].append(i)
+        for (cx, cy), members in grid.items():
+            near = [
+                j
+                for ox in (-1, 0, 1)
+                for oy in (-1, 0, 1)
+                for j in grid.get((cx + ox, cy + oy), ())
+            ]
+            for i in members:
+                xi, yi = xs[i], ys[i]
+                sx = sy = 0.0
+                for j in near:
+                    if j == i:
+                        continue
+                    dx, dy = xi - xs[j], yi - ys[j]
+                    d2 = dx * dx + dy * dy
+                    if d2 >= reach2:
+                        continue
+                    if d2 < 1e-12:  # two nodes on one spot: part them along a fixed direction
+                        dx, dy = (1e-6, 0.0) if i < j else (-1e-6, 0.0)
+                        d2 = 1e-12
+                    f = k2 / d2
+                    sx += dx * f
+                    sy += dy * f
+                fx[i] += sx
+                fy[i] += sy
+        for i, j in pairs:
+            dx, dy = xs[i] - xs[j], ys[i] - ys[j]
+            f = math.sqrt(dx * dx + dy * dy) / k
+            fx[i] -= dx * f
+            fy[i] -= dy * f
+            fx[j] += dx * f
+            fy[j] += dy * f
+        for i in range(n):
+            dx = fx[i] - (xs[i] - 0.5) * 0.3  # a little gravity keeps components together
+            dy = fy[i] - (ys[i] - 0.5) * 0.3
+            d = math.sqrt(dx * dx + dy * dy)
+            if d > 0:
+                step = min(d, heat) / d
+                xs[i] += dx * step
+                ys[i] += dy * step
+        heat -= cooling
+    scale = 200 / k
+    return {
+        node: (round((xs[i] - 0.5) * scale), round((ys[i] - 0.5) * scale))
+        for node, i in index.items()
+    }
+
+
+def render_network(
+    net: nx.MultiDiGraph,
+    schema: Schema,
+    title: str = "gba-kg network",
+    focus: str | None = None,
+) -> str:
+    """The HTML explorer for `net`: one file, vis-network inlined, no external request.
+
+    With `focus`, the page opens with that node selected and its facts shown.
+    """
     degree = dict(net.degree())
+    nodes = sorted(net.nodes(data=True))
+    pairs = sorted(net.edges(keys=True, data=True))
+    where = layout([n for n, _ in nodes], [(u, v) for u, v, _, _ in pairs])
     view = Network(directed=True, cdn_resources="in_line")
     view.nodes = [
         {
             "id": node,
             "label": attrs["label_zh"],
-            "label_zh": attrs["label_zh"],
-            "label_en": attrs["label_en"],
-            "title": f"{attrs['label_zh']} · {attrs['label_en']}\n{attrs['type']} ({node})",
-            "color": _PALETTE.get(attrs["kind"], "#999999"),
-            "group": attrs["kind"],
-            "type": attrs["type"],
-            "value": 1 + degree.get(node, 0),
+            "x": where[node][0],
+            "y": where[node][1],
+            "value": degree.get(node, 0),
+            "color": _PALETTE.get(attrs["kind"], _OTHER_COLOR),
+            "shape": _SHAPES.get(attrs["kind"], "dot"),
         }
-        for node, attrs in sorted(net.nodes(data=True))
+        for node, attrs in nodes
     ]
     view.node_ids = [n["id"] for n in view.nodes]
-    view.edges = [
-        {
+    parallel: dict[tuple[str, str], int] = defaultdict(int)
+    view.edges = []
+    for u, v, key, attrs in pairs:
+        rank = parallel[(min(u, v), max(u, v))]
+        parallel[(min(u, v), max(u, v))] += 1
+        item: dict[str, Any] = {
+            "id": f"{u}--{key}--{v}",
             "from": u,
             "to": v,
             "label": attrs["label_zh"],
-            "label_zh": attrs["label_zh"],
-            "label_en": attrs["label_en"],
-            "title": "\n".join([attrs["label_en"], *(f"“{q}”" for q in attrs["quotes"])]),
             "arrows": "to",
         }
-        for u, v, key, attrs in sorted(net.edges(keys=True, data=True))
-    ]
-    view.set_options(json.dumps(_OPTIONS))
-    legend = sorted({(n["group"], n["color"]) for n in view.nodes})
+        if rank:  # a second relation between the same two nodes bends away from the first
+            item["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.2 * rank}
+        view.edges.append(item)
+    options = _options(len(view.nodes))
+    view.set_options(json.dumps(options))
+    kinds: dict[str, int] = defaultdict(int)
+    for _, attrs in nodes:
+        kinds[attrs["kind"]] += 1
+    data = {
+        "nodes": [
+            {
+                "id": node,
+                "zh": attrs["label_zh"],
+                "en": attrs["label_en"],
+                "alt": attrs.get("alt", {}),
+                "kind": attrs["kind"],
+                "type": attrs["type"],
+                "type_zh": attrs["type_zh"],
+                "type_en": attrs.get("type_en", attrs["type"]),
+                "degree": degree.get(node, 0),
+                "file_line": attrs.get("file_line", []),
+                "evidence": attrs.get("evidence", []),
+                "facts": attrs.get("facts", []),
+                "areas": attrs.get("areas", []),
+            }
+            for node, attrs in nodes
+        ],
+        "edges": [
+            {
+                "id": f"{u}--{key}--{v}",
+                "from": u,
+                "to": v,
+                "key": key,
+                "zh": attrs["label_zh"],
+                "en": attrs["label_en"],
+                "statements": attrs.get("statements", []),
+            }
+            for u, v, key, attrs in pairs
+        ],
+        "statements": net.graph.get("statements", {}),
+        "evidence": net.graph.get("evidence", {}),
+        "sources": net.graph.get("sources", {}),
+        "kinds": [
+            {
+                "kind": kind,
+                "count": count,
+                "color": _PALETTE.get(kind, _OTHER_COLOR),
+                "shape": _SHAPES.get(kind, "dot"),
+                **_names(_class_labels(schema, kind), kind),
+            }
+            for kind, count in sorted(kinds.items())
+        ],
+        "areas": [
+            {"id": node, "zh": attrs["label_zh"], "en": attrs["label_en"]}
+            for node, attrs in nodes
+            if attrs["kind"] == "CooperationArea"
+        ],
+        "focus": focus,
+        "vis": {"nodes": view.nodes, "edges": view.edges, "options": options},
+    }
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
     template = env.get_template("network.html")
     return template.render(
         title=title,
-        data=_script_json({"nodes": view.nodes, "edges": view.edges}),
-        options=_script_json(view.options if isinstance(view.options, dict) else _OPTIONS),
-        legend=legend,
+        data=_script_json(data),
         vis_js=(_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
         vis_css=(_VIS / "vis-network.css").read_text(encoding="utf-8"),
         node_count=len(view.nodes),
         edge_count=len(view.edges),
     )
+
+
+def _class_labels(schema: Schema, kind: str) -> dict[str, str]:
+    info = schema.classes.get(GBA._NS[kind])
+    return info.labels if info else {}
 
 
 def _script_json(value: object) -> str:
@@ -166,14 +545,42 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-_OPTIONS = {
-    "layout": {"randomSeed": 7, "improvedLayout": True},
-    "physics": {
-        "solver": "forceAtlas2Based",
-        "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120},
-        "stabilization": {"iterations": 300},
-    },
-    "nodes": {"shape": "dot", "scaling": {"min": 8, "max": 36}, "font": {"size": 14}},
-    "edges": {"font": {"size": 10, "align": "middle"}, "smooth": {"type": "continuous"}},
-    "interaction": {"hover": True, "navigationButtons": False, "tooltipDelay": 150},
-}
+def _options(count: int) -> dict[str, Any]:
+    """vis-network options: positions are precomputed, so physics starts off."""
+    big = count > 1000
+    return {
+        "layout": {"randomSeed": 7, "improvedLayout": False},
+        "physics": {
+            "enabled": False,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120},
+            "stabilization": {"enabled": False},
+        },
+        "nodes": {
+            # labels grow with the node a little, and are not drawn when too small to read
+            "scaling": {
+                "min": 8,
+                "max": 40,
+                "label": {"enabled": True, "min": 12, "max": 30, "drawThreshold": 5},
+            },
+            "font": {"size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "borderWidth": 1,
+        },
+        "edges": {
+            "font": {"size": 10, "align": "middle", "color": "#555555"},
+            "scaling": {"label": {"enabled": True, "min": 10, "max": 10, "drawThreshold": 6}},
+            "color": {"color": "#b8b8b8", "highlight": "#333333", "hover": "#666666"},
+            "smooth": False,
+            "width": 1,
+            "selectionWidth": 2,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 3600000,  # the page draws its own tooltip, as text
+            "hideEdgesOnDrag": big,
+            "hideEdgesOnZoom": big,
+            "navigationButtons": False,
+            "keyboard": False,
+            "multiselect": False,
+        },
+    }

@@ -22,6 +22,7 @@ def test_public_api_is_pinned() -> None:
         "load",
         "query",
         "read_schema",
+        "view",
     ]
     for name in kg.__all__:
         assert getattr(kg, name) is not None, name
@@ -29,6 +30,6 @@ def test_public_api_is_pinned() -> None:
 
 def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
     # kg/build.py, kg/export.py and kg/load.py share their names with API functions
-    for name in ("build", "check", "export", "load", "query"):
+    for name in ("build", "check", "export", "load", "query", "view"):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name

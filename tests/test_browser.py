@@ -1,0 +1,274 @@
+"""The network explorer in a real browser (Debian's chromium, driven by playwright), opened
+from disk with every request that is not file: or data: blocked.
+
+`make browser` installs both. Without them these tests are skipped with the reason shown.
+Screenshots are saved in the test's temporary folder (`pytest --basetemp=DIR` keeps them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kg
+from kg.export import Graphs
+from tests.conftest import MINI
+from tests.test_html_escaping import HOSTILE, LINK, QUOTE, write_hostile
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    pytest.skip(
+        "BROWSER TESTS SKIPPED: the playwright package is missing — run `make browser`",
+        allow_module_level=True,
+    )
+if not CHROMIUM.is_file():  # pragma: no cover - depends on the machine
+    pytest.skip(
+        f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing — run `make browser` "
+        "(apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+
+class Session:
+    """A page with its console errors, requests and dialogs recorded."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", self._dialog)
+        page.route("**/*", self._route)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.kgExplorer && window.kgExplorer.ready")
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def panel_text(self) -> str:
+        return str(self.page.inner_text("#panel"))
+
+    def click_canvas_at(self, point: dict[str, float]) -> None:
+        box = self.page.locator("#network").bounding_box()
+        assert box is not None
+        self.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The mini data set with a hostile entity, built; its network; a focused view."""
+    root = tmp_path_factory.mktemp("browser")
+    data = root / "data"
+    shutil.copytree(MINI, data)
+    write_hostile(data)
+    result = kg.build(data, root / "build", formats=["html"])
+    kg.view(result, root / "build" / "shenzhen.html", focus="shenzhen", depth=1)
+    net = Graphs(result.graph, result.schema).network
+    return {"root": root, "page": root / "build" / "network.html", "net": net}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        try:
+            chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        except Exception as exc:  # pragma: no cover - depends on the machine
+            pytest.skip(f"BROWSER TESTS SKIPPED: chromium does not start: {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def session(browser: Browser, site: dict[str, Any]) -> Iterator[Session]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    s = Session(page)
+    yield s
+    context.close()
+    assert s.errors == [], "console errors"
+    assert s.blocked == [], "requests that left the page"
+    assert s.dialogs == [], "dialogs fired"
+    assert all(u.startswith(("file://", "data:")) for u in s.requests), s.requests
+
+
+def test_the_page_opens_offline_with_every_node_and_edge_and_its_layout(
+    session: Session, site: dict[str, Any]
+) -> None:
+    start = time.perf_counter()
+    session.open(site["page"])
+    opened = time.perf_counter() - start
+    counts = session.js("kgExplorer.counts()")
+    net = site["net"]
+    assert counts == {
+        "nodes": net.number_of_nodes(),
+        "edges": net.number_of_edges(),
+        "totalNodes": net.number_of_nodes(),
+        "totalEdges": net.number_of_edges(),
+    }
+    drawn = session.js(
+        "[kgExplorer.network.body.data.nodes.length, kgExplorer.network.body.data.edges.length]"
+    )
+    assert drawn == [net.number_of_nodes(), net.number_of_edges()]
+    # physics is off: nodes stay where the page's precomputed layout put them
+    placed = session.js(
+        "(() => { const p = kgExplorer.network.getPositions();"
+        " return kgExplorer.data.vis.nodes.every(n => p[n.id].x === n.x && p[n.id].y === n.y)"
+        " })()"
+    )
+    assert placed is True
+    assert session.page.inner_text("#counts").startswith(f"{net.number_of_nodes()} 实体")
+    assert opened < 10
+    session.page.screenshot(path=str(site["root"] / "network.png"))
+
+
+def test_search_finds_a_node_by_its_zh_label_and_shows_its_facts(
+    session: Session, site: dict[str, Any]
+) -> None:
+    session.open(site["page"])
+    session.page.fill("#search", "深中通道")
+    assert "shenzhen-zhongshan-link" in session.page.inner_text("#results")
+    session.page.press("#search", "Enter")
+    assert session.js("kgExplorer.network.getSelectedNodes()") == ["shenzhen-zhongshan-link"]
+    assert session.page.inner_text("#panel h2") == "深中通道"
+    text = session.panel_text()
+    assert "加快建设深中通道和南中高速" in text  # the entity's evidence
+    assert "entities.yaml:" in text  # where the curated fact is
+    session.page.fill("#search", "zhongshan link")
+    assert "深中通道" in session.page.inner_text("#results")
+
+
+def test_clicking_an_edge_shows_its_quote_in_its_sentence_with_source_and_line(
+    session: Session, site: dict[str, Any]
+) -> None:
+    session.open(site["page"])
+    edge = "baiyun-airport--linked-with--shenzhen-baoan-airport"
+    session.js(
+        "kgExplorer.network.fit({nodes: ['baiyun-airport', 'shenzhen-baoan-airport'],"
+        " animation: false})"
+    )
+    point = session.js(
+        "(() => { const p = kgExplorer.network.getPositions(['baiyun-airport',"
+        " 'shenzhen-baoan-airport']); const a = p['baiyun-airport'],"
+        " b = p['shenzhen-baoan-airport'];"
+        " return kgExplorer.network.canvasToDOM({x: (a.x + b.x) / 2, y: (a.y + b.y) / 2}) })()"
+    )
+    assert session.js("(p) => kgExplorer.network.getEdgeAt(p)", point) == edge
+    session.click_canvas_at(point)
+    assert session.page.is_visible("#panel")
+    text = session.panel_text()
+    assert "促进白云国际空港与深圳宝安国际机场协同发展" in text
+    assert "加快推进白云国际机场三期扩建工程" in text  # the sentence around the quote
+    assert "读特" in text and "2020-11-23" in text  # the source's publisher and date
+    assert "entities.yaml:16" in text
+    mark = session.page.inner_text("#panel mark")
+    assert mark == "促进白云国际空港与深圳宝安国际机场协同发展"
+    session.page.screenshot(path=str(site["root"] / "edge-panel.png"))
+
+
+def test_the_language_switch_changes_every_label(session: Session, site: dict[str, Any]) -> None:
+    session.open(site["page"])
+    edge = "baiyun-airport--located-in--guangzhou"
+    assert session.js("kgExplorer.label('guangzhou')") == "广州"
+    assert session.js(f"kgExplorer.edgeLabel('{edge}')") == "位于"
+    session.js("kgExplorer.select('node', 'guangzhou')")
+    session.page.click("#lang button[data-lang=en]")
+    assert session.js("kgExplorer.label('guangzhou')") == "Guangzhou"
+    assert session.js(f"kgExplorer.edgeLabel('{edge}')") == "located in"
+    assert session.page.inner_text("#panel h2") == "Guangzhou"
+    assert "Classes" in session.page.inner_text("#legend")
+    assert "entities" in session.page.inner_text("#counts")
+    assert session.page.get_attribute("#search", "placeholder") == "Search: zh, en or id"
+    session.page.screenshot(path=str(site["root"] / "english.png"))
+    session.page.click("#lang button[data-lang=zh]")
+    assert session.js("kgExplorer.label('guangzhou')") == "广州"
+
+
+def test_filters_by_class_and_area_and_the_neighbourhood_of_a_node(
+    session: Session, site: dict[str, Any]
+) -> None:
+    session.open(site["page"])
+    total = session.js("kgExplorer.counts()")
+    session.page.uncheck("#kinds input[value=Place]")
+    places = sum(1 for _, k in site["net"].nodes(data="kind") if k == "Place")
+    assert session.js("kgExplorer.counts().nodes") == total["nodes"] - places
+    assert session.js("kgExplorer.network.body.data.nodes.get('guangzhou').hidden") is True
+    session.page.click("#reset")
+    session.js("kgExplorer.select('node', 'shenzhen')")
+    session.page.click("#neighbourhood")
+    shown = session.js("kgExplorer.counts()")
+    assert shown["nodes"] == 4  # shenzhen, its airport, the link, and the hostile city
+    session.page.select_option("#depth", "2")
+    assert session.js("kgExplorer.counts().nodes") > 4
+    session.page.click("#reset")
+    assert session.js("kgExplorer.counts()") == total
+    session.page.check("#physics")
+    session.page.uncheck("#physics")  # physics can run and be paused
+
+
+def test_hostile_labels_and_quotes_show_as_text_and_run_nothing(
+    session: Session, site: dict[str, Any]
+) -> None:
+    session.open(site["page"])
+    session.page.fill("#search", "hostile")
+    assert HOSTILE in session.page.inner_text("#results")
+    session.page.press("#search", "Enter")
+    assert session.page.inner_text("#panel h2") == HOSTILE + LINK
+    session.page.click("#lang button[data-lang=en]")
+    assert session.page.inner_text("#panel h2") == HOSTILE
+    session.js("kgExplorer.select('edge', 'hostile--linked-with--shenzhen')")
+    assert QUOTE in session.panel_text()
+    # hover: the tooltip is text too
+    session.js("kgExplorer.network.focus('hostile', {scale: 1.5, animation: false})")
+    point = session.js(
+        "kgExplorer.network.canvasToDOM(kgExplorer.network.getPositions(['hostile']).hostile)"
+    )
+    box = session.page.locator("#network").bounding_box()
+    assert box is not None
+    session.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    session.page.wait_for_selector("#tip:not([hidden])")
+    assert session.page.inner_text("#tip").startswith(HOSTILE)
+    assert session.js("document.querySelectorAll('img, a, #panel script, #tip *').length") == 0
+    session.page.screenshot(path=str(site["root"] / "hostile.png"))
+
+
+def test_a_focused_view_opens_on_its_entity(session: Session, site: dict[str, Any]) -> None:
+    session.open(site["page"].parent / "shenzhen.html")
+    assert session.js("kgExplorer.network.getSelectedNodes()") == ["shenzhen"]
+    assert session.page.inner_text("#panel h2") == "深圳"
+    assert session.js("kgExplorer.counts().nodes") == 4

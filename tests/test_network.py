@@ -1,0 +1,210 @@
+"""The network explorer's data: every entity and relation, each fact with its evidence and
+YAML line, the same bytes every time, and `kg view`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import RDF, URIRef
+
+import kg
+from kg.cli import main
+from kg.export import Graphs
+from kg.namespaces import GBA
+from kg.network import focus_network, layout, render_network, surrounding_sentence
+from tests.conftest import MINI, ROOT
+
+FILE_LINE = re.compile(r"^.+\.yaml:\d+$")
+
+
+@pytest.fixture(scope="module")
+def mini() -> kg.Result:
+    return kg.check(MINI)
+
+
+@pytest.fixture(scope="module")
+def graphs(mini: kg.Result) -> Graphs:
+    texts = {k: s.text for k, s in mini.checked.sources.items()}
+    return Graphs(mini.graph, mini.schema, mini.built.positions, texts)
+
+
+def page_data(html: str) -> dict:
+    start = html.index('<script type="application/json" id="kg-data">')
+    text = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    return json.loads(text)
+
+
+def relations(result: kg.Result) -> set[tuple[str, str, str]]:
+    """Object-property statements between entities, a symmetric one counted once."""
+    entities = set(result.graph.subjects(RDF.type, GBA.Entity))
+    out = set()
+    for st in result.graph.subjects(RDF.type, RDF.Statement):
+        s, p, o = (result.graph.value(st, x) for x in (RDF.subject, RDF.predicate, RDF.object))
+        prop = result.schema.by_iri.get(p)
+        if s in entities and o in entities and prop is not None:
+            if prop.is_symmetric and str(s) > str(o):
+                s, o = o, s
+            out.add((str(s), prop.key, str(o)))
+    return out
+
+
+@pytest.mark.parametrize("folder", [MINI, ROOT / "data"], ids=["mini", "data"])
+def test_every_entity_is_a_node_and_every_relation_an_edge(folder: Path) -> None:
+    result = kg.check(folder)
+    net = Graphs(result.graph, result.schema, result.built.positions).network
+    entities = {str(e).rsplit("/", 1)[1] for e in result.graph.subjects(RDF.type, GBA.Entity)}
+    assert set(net.nodes) == entities
+    edges = {(u, k, v) for u, v, k in net.edges(keys=True)}
+    assert edges == {(s.rsplit("/", 1)[1], k, o.rsplit("/", 1)[1]) for s, k, o in relations(result)}
+    data = page_data(render_network(net, result.schema))
+    assert len(data["nodes"]) == len(data["vis"]["nodes"]) == net.number_of_nodes()
+    assert len(data["edges"]) == len(data["vis"]["edges"]) == net.number_of_edges()
+
+
+def test_every_edge_has_its_statements_quotes_sources_and_yaml_lines(graphs: Graphs) -> None:
+    net = graphs.network
+    statements, evidence = net.graph["statements"], net.graph["evidence"]
+    for u, v, key, attrs in net.edges(keys=True, data=True):
+        assert attrs["statements"], (u, key, v)
+        for st_id in attrs["statements"]:
+            st = statements[st_id]
+            assert st["key"] == key and {st["subject"], st["object"]["node"]} == {u, v}
+            assert FILE_LINE.match(st["file_line"]), st
+            assert st["evidence"]
+            for ev_id in st["evidence"]:
+                ev = evidence[ev_id]
+                assert ev["exact"] and ev["source"] in net.graph["sources"]
+    # the link between the two airports, with its quote in its whole sentence and its line
+    (st_id,) = net.edges["baiyun-airport", "shenzhen-baoan-airport", "linked-with"]["statements"]
+    st = statements[st_id]
+    assert st["file_line"] == f"{MINI / 'entities.yaml'}:16"
+    (ev,) = (evidence[e] for e in st["evidence"])
+    assert ev["exact"] == "促进白云国际空港与深圳宝安国际机场协同发展"
+    assert ev["before"] == "加快推进白云国际机场三期扩建工程,"
+    assert ev["after"] == ",共同推动优化珠三角空域资源,提升广州、深圳国际航空枢纽竞争力;"
+    source = net.graph["sources"][ev["source"]]
+    assert source["publisher_zh"] == "读特" and source["date"] == "2020-11-23"
+    assert source["title_zh"] == "建设先行示范区既是深圳也是广州的重大历史机遇"
+
+
+def test_nodes_carry_their_facts_evidence_and_yaml_line(graphs: Graphs) -> None:
+    node = graphs.network.nodes["baiyun-airport-phase-3"]
+    assert node["file_line"] == [f"{MINI / 'entities.yaml'}:19"]
+    facts = [graphs.network.graph["statements"][s] for s in node["facts"]]
+    by_key = {f["key"]: f for f in facts}
+    assert set(by_key) == {"phase", "phase-of", "status"}
+    assert by_key["phase"]["object"] == {"zh": "3", "en": "3"}
+    assert by_key["phase-of"]["object"] == {"node": "baiyun-airport"}
+    assert by_key["status"]["qualifiers"][0]["value"] == "2020-11-23"
+    assert by_key["status"]["object"]["zh"] != "under-construction"  # the term's label
+    assert node["evidence"]
+    statements = graphs.network.graph["statements"].values()
+    assert statements and all(FILE_LINE.match(s["file_line"]) for s in statements)
+
+
+def test_without_source_texts_the_sentence_comes_from_the_selectors(mini: kg.Result) -> None:
+    net = Graphs(mini.graph, mini.schema).network
+    ev = next(e for e in net.graph["evidence"].values() if e["exact"].startswith("促进白云"))
+    assert ev["before"] == "加快推进白云国际机场三期扩建工程,"
+    assert ev["after"].startswith(",共同推动")
+
+
+def test_surrounding_sentence_stops_at_sentence_ends_and_marks_cuts() -> None:
+    text = "甲。" + "乙" * 300 + "丙" + "丁" * 300
+    before, after = surrounding_sentence(text, 302, 303)
+    assert before.startswith("…") and len(before) == 161
+    assert after.endswith("…") and len(after) == 161
+    assert surrounding_sentence("一句。", 0, 3) == ("", "")
+    assert surrounding_sentence("a\nbc\nd", 3, 4) == ("b", "")
+
+
+def test_the_page_is_byte_identical_and_the_layout_repeatable(graphs: Graphs) -> None:
+    first = render_network(graphs.network, graphs.schema)
+    second = render_network(
+        Graphs(graphs.graph, graphs.schema, graphs.positions, graphs.texts).network, graphs.schema
+    )
+    assert first == second
+    nodes = [f"n{i}" for i in range(300)]
+    edges = [(f"n{i}", f"n{(i * 7) % 300}") for i in range(300)]
+    assert layout(nodes, edges) == layout(nodes, edges)
+    assert layout(nodes, edges) != layout(nodes, edges, seed=8)
+    data = page_data(first)
+    assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["vis"]["nodes"])
+    assert data["vis"]["options"]["physics"]["enabled"] is False
+
+
+def test_node_size_is_the_degree_and_the_legend_counts_classes(graphs: Graphs) -> None:
+    data = page_data(render_network(graphs.network, graphs.schema))
+    degree = dict(graphs.network.degree())
+    assert {n["id"]: n["value"] for n in data["vis"]["nodes"]} == degree
+    kinds = {k["kind"]: k for k in data["kinds"]}
+    assert sum(k["count"] for k in kinds.values()) == len(data["nodes"])
+    assert all(k["zh"] and k["en"] and k["color"] and k["shape"] for k in kinds.values())
+
+
+def test_area_of_cooperation_is_on_the_nodes() -> None:
+    result = kg.check(ROOT / "data")
+    net = Graphs(result.graph, result.schema).network
+    prop = result.schema.properties["cooperation-area"].iri
+    for s, o in result.graph.subject_objects(prop):
+        if isinstance(s, URIRef):
+            local = str(s).rsplit("/", 1)[1]
+            assert str(o).rsplit("/", 1)[1] in net.nodes[local]["areas"]
+    data = page_data(render_network(net, result.schema))
+    assert {a["id"] for a in data["areas"]} == {
+        n for n, k in net.nodes(data="kind") if k == "CooperationArea"
+    }
+
+
+def test_focus_keeps_the_neighbourhood(graphs: Graphs) -> None:
+    one = focus_network(graphs.network, "shenzhen", 1)
+    assert set(one) == {"shenzhen", "shenzhen-baoan-airport", "shenzhen-zhongshan-link"}
+    two = focus_network(graphs.network, "shenzhen", 2)
+    assert {"baiyun-airport", "zhongshan"} <= set(two)
+    assert two.graph["statements"] is graphs.network.graph["statements"]
+
+
+def test_kg_view_writes_a_focused_page(tmp_path: Path) -> None:
+    out = tmp_path / "views" / "sz.html"
+    run = CliRunner().invoke(
+        main, ["view", str(MINI), "--focus", "shenzhen", "--depth", "1", "--out", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    assert f"wrote {out}" in run.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert data["focus"] == "shenzhen"
+    assert {n["id"] for n in data["nodes"]} == {
+        "shenzhen",
+        "shenzhen-baoan-airport",
+        "shenzhen-zhongshan-link",
+    }
+    assert [p.name for p in out.parent.iterdir()] == ["sz.html"]  # no temporary file left
+
+
+def test_kg_view_without_focus_writes_the_whole_network(tmp_path: Path) -> None:
+    out = tmp_path / "all.html"
+    run = CliRunner().invoke(main, ["view", str(MINI), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert data["focus"] is None and len(data["nodes"]) == 9
+
+
+def test_kg_view_with_an_unknown_id_is_bad_usage_and_names_close_ids(tmp_path: Path) -> None:
+    run = CliRunner().invoke(
+        main, ["view", str(MINI), "--focus", "shenzen", "--out", str(tmp_path / "x.html")]
+    )
+    assert run.exit_code == 2
+    assert "no entity has the id 'shenzhen'" not in run.output
+    assert "'shenzen'" in run.output and "did you mean 'shenzhen'" in run.output
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_the_library_view_rejects_an_unknown_id(mini: kg.Result, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown entity id 'nowhere'"):
+        kg.view(mini, tmp_path / "x.html", focus="nowhere")
+    output = kg.view(mini, tmp_path / "x.html", focus="guangzhou", depth=2)
+    assert output.path.is_file() and output.size == output.path.stat().st_size
