@@ -47,7 +47,7 @@ check: test ## what CI runs
 browser: $(VENV)/.browser ## install chromium, a CJK font and playwright for the browser tests
 	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; } \
-	  || echo "WARNING: apt-get could not install chromium: the browser tests will be SKIPPED"; \
+	  || echo "WARNING: apt-get could not install chromium or fonts-noto-cjk: browser tests may be SKIPPED"; \
 	fi
 
 $(VENV)/.browser: $(BIN)/kg

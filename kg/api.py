@@ -42,6 +42,11 @@ class Result:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @property
+    def warnings(self) -> list[Problem]:
+        """Things worth a look that do not fail the run (e.g. look-alike labels)."""
+        return list(self.checked.warnings)
+
+    @property
     def summary(self) -> dict[str, object]:
         """The figures `kg build` prints, as data."""
         return {
@@ -96,10 +101,10 @@ def check(
     built = build_graph(checked, schema)
     problems = check_shapes(built, read_shapes(ontology_dir))
     if problems:
-        raise KgError(problems)
+        raise KgError([*problems, *checked.warnings])
     problems = check_rules(built, read_rules(queries_dir))
     if problems:
-        raise KgError(problems)
+        raise KgError([*problems, *checked.warnings])
     return Result(built.graph, schema, checked, built)
 
 

@@ -2,14 +2,22 @@
 
 The YAML is composed into nodes with PyYAML's *base* resolver, so every scalar stays the text
 the curator wrote (`yes`, `010`, `2020-10-22` and `1.10` are not turned into booleans, octal
-numbers, dates or floats); the ontology decides types later. Duplicate keys, tags and aliases
-are errors here, because PyYAML's default loaders silently keep the last duplicate and
-construct tagged objects. Nothing here knows the ontology: keys are checked by `validate.py`.
+numbers, dates or floats); the ontology decides types later. Nothing is ever constructed from
+a tag. Duplicate keys, tags, anchors and aliases are errors here, because PyYAML's default
+loaders silently keep the last duplicate and construct tagged objects.
+
+Before anything is parsed a file must be at most `MAX_FILE_BYTES` long, strict UTF-8 (a BOM is
+allowed), and free of control, bidirectional-control and invisible characters (`FORBIDDEN`).
+After composing, every text must be at most `MAX_TEXT_CHARS` characters long (and free of
+those characters when written as escapes) and lists and mappings at most `MAX_DEPTH` deep.
+Nothing here knows the ontology: keys are checked by `validate.py`.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -31,6 +39,131 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+
+MAX_FILE_BYTES = 1024 * 1024
+"""A data file larger than this (1 MiB) is not parsed: split it by topic."""
+MAX_TEXT_CHARS = 2000
+"""The longest text value (a quote, a label, an id) in characters."""
+MAX_DEPTH = 20
+"""How deep lists and mappings may nest; real data needs 6."""
+MAX_REPORTED_LINES = 10
+"""Lines with forbidden characters reported one by one per file; the rest are counted."""
+
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 controls but TAB LF CR; DEL; C1
+    "\u061c\u200b\u200e\u200f\u2060\ufeff"  # bidi marks and zero-width characters
+    "\u2028\u2029"  # line and paragraph separators: line breaks to YAML, not to editors
+    "\u202a-\u202e\u2066-\u2069]"  # bidi embeddings, overrides and isolates
+)
+"""Characters no curated file may hold, not even in a comment: they are invisible, make text
+display in an order other than the one it is stored in ("Trojan source"), or break lines where
+an editor shows none."""
+
+_BREAK = re.compile("\r\n|[\r\n]")  # line breaks as editors count them; YAML's others
+# (U+0085, U+2028, U+2029) are FORBIDDEN, so that libyaml's lines are the editor's lines
+_CONTROL_NAMES = {
+    0x00: "NULL",
+    0x07: "BELL",
+    0x08: "BACKSPACE",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+    0x85: "NEXT LINE",
+}
+
+
+def describe_char(ch: str) -> str:
+    """A forbidden or unexpected character, by kind, code point and name.
+
+    >>> describe_char("\x1b")
+    'control character U+001B ESCAPE'
+    >>> describe_char("\u202e")
+    'bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE'
+    >>> describe_char("\u200b")
+    'invisible character U+200B ZERO WIDTH SPACE'
+    """
+    code = ord(ch)
+    name = unicodedata.name(ch, _CONTROL_NAMES.get(code, "unnamed"))
+    if unicodedata.category(ch) == "Cc":
+        kind = "control character"
+    elif unicodedata.category(ch) in ("Zl", "Zp"):
+        kind = "unusual line break"
+    elif unicodedata.bidirectional(ch) in (
+        "LRE",
+        "RLE",
+        "PDF",
+        "LRO",
+        "RLO",
+        "LRI",
+        "RLI",
+        "FSI",
+        "PDI",
+    ):
+        kind = "bidirectional control"
+    elif "MARK" in name and (
+        "LEFT-TO-RIGHT" in name or "RIGHT-TO-LEFT" in name or "ARABIC" in name
+    ):
+        kind = "bidirectional mark"
+    else:
+        kind = "invisible character"
+    return f"{kind} U+{code:04X} {name}"
+
+
+def yaml11_reading(text: str) -> str | None:
+    """What a YAML 1.1 tool (PyYAML's default loaders, many others) makes of a plain scalar
+    that gba-kg reads as text, when that differs from the text; else None.
+
+    >>> [yaml11_reading(t) for t in ("010", "1:30", "1_000", "1.10", "yes", "2020-10-22")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['the octal number 8', 'the base-60 number 90', 'the number 1000', 'the number 1.1',
+     'the boolean true', 'a date']
+    >>> yaml11_reading("39000") is None and yaml11_reading("Guangzhou") is None
+    True
+    """
+    if text in _YAML11_BOOLS:
+        return f"the boolean {_YAML11_BOOLS[text]}"
+    if text in _NULL_WORDS:
+        return "null (no value)"
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return "a date"
+    if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:.*", text):
+        return "a timestamp"
+    negative = text.startswith("-")
+    body = text[1:] if text[:1] in "+-" else text
+    digits = body.replace("_", "")
+    kind, number = "number", ""
+    if re.fullmatch(r"0b[01_]+", body):
+        kind, number = "binary number", str(int(digits[2:], 2))
+    elif re.fullmatch(r"0x[0-9a-fA-F_]+", body):
+        kind, number = "hexadecimal number", str(int(digits[2:], 16))
+    elif re.fullmatch(r"0[0-7_]+", body):
+        kind, number = "octal number", str(int(digits, 8))
+    elif re.fullmatch(r"0|[1-9][0-9_]*", body):
+        number = str(int(digits))
+    elif re.fullmatch(r"[1-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?", body):
+        value = 0.0
+        for part in digits.split(":"):
+            value = value * 60 + float(part)
+        shown = str(int(value)) if "." not in body else repr(value)
+        return f"the base-60 number {'-' if negative else ''}{shown}"
+    elif re.fullmatch(r"([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?", body) and body != ".":
+        number = repr(float(digits))
+    elif re.fullmatch(r"\.(inf|Inf|INF)", body):
+        number = "infinity"
+    elif re.fullmatch(r"\.(nan|NaN|NAN)", text):
+        return "not-a-number"
+    if not number:
+        return None
+    number = number.removesuffix(".0") if kind == "number" and "e" not in number else number
+    reading = f"the {kind} {'-' if negative else ''}{number}"
+    return None if reading == f"the number {text}" else reading
+
+
+_YAML11_BOOLS = {
+    **{w: "true" for w in "y Y yes Yes YES true True TRUE on On ON".split()},
+    **{w: "false" for w in "n N no No NO false False FALSE off Off OFF".split()},
+}
 
 
 def find_data_files(data_dir: Path) -> list[Path]:
@@ -89,9 +222,11 @@ class _FileReader:
         self.bad_nodes: set[int] = set()
         self.source: str | None = None
         self.source_pos: SourcePos | None = None
+        self.last_line = 1
 
     def pos(self, node: yaml.Node) -> SourcePos:
-        return SourcePos(self.name, node.start_mark.line + 1)
+        """The node's line; an empty value at the very end of the file is on its last line."""
+        return SourcePos(self.name, min(node.start_mark.line + 1, self.last_line))
 
     def problem(self, node: yaml.Node | SourcePos, message: str, fix: str = "") -> None:
         pos = node if isinstance(node, SourcePos) else self.pos(node)
@@ -132,9 +267,18 @@ class _FileReader:
 
     def _compose(self) -> yaml.Node | None:
         try:
-            raw = self.path.read_bytes()
+            with self.path.open("rb") as stream:
+                raw = stream.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             self.problem(SourcePos(self.name, 1), f"cannot read file: {exc.strerror}")
+            return None
+        if len(raw) > MAX_FILE_BYTES:
+            self.problem(
+                SourcePos(self.name, 1),
+                f"the file is larger than {MAX_FILE_BYTES // 1024} KiB, the limit for a data "
+                "file; it was not read",
+                "split it into several files, one per topic",
+            )
             return None
         try:
             text = raw.decode("utf-8-sig")
@@ -148,14 +292,29 @@ class _FileReader:
                 "e.g. `iconv -f GB18030 -t UTF-8`",
             )
             return None
+        if not self._check_characters(text):
+            return None
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
-            self.problems.append(self._syntax_problem(exc, text.count("\n") + 1))
+            self.problems.append(self._syntax_problem(exc, _line_of(text, len(text))))
             return None
-        except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors
-            self.problem(SourcePos(self.name, 1), f"YAML error: {exc}")
+        except RecursionError:  # the pure-Python composer recurses; libyaml stops at 1000
+            self.problem(SourcePos(self.name, 1), *_TOO_DEEP)
             return None
+        except yaml.YAMLError as exc:  # a reader error the character check did not foresee
+            position = getattr(exc, "position", 0) or 0
+            self.problem(
+                SourcePos(self.name, _line_of(text, position)),
+                f"YAML error: {getattr(exc, 'reason', exc)}",
+                "remove the character, or save the file as UTF-8 text",
+            )
+            return None
+        self.last_line = _line_of(text, len(text))
+        if node is not None and "&" in text:  # anchors exist only where '&' occurs
+            self._check_anchors(text)
+        if isinstance(node, yaml.ScalarNode) and not node.value and not node.style:
+            node = None  # a lone '---' or '...': a document with nothing in it
         if node is None:
             self.problem(
                 SourcePos(self.name, 1),
@@ -164,12 +323,83 @@ class _FileReader:
             )
         return node
 
+    def _check_characters(self, text: str) -> bool:
+        """Report control, bidi-control and invisible characters anywhere in the file, with
+        line and column, before YAML sees them (libyaml rejects some without a line, and lets
+        the others through, escapes included). False when any was found."""
+        if FORBIDDEN.search(text) is None:
+            return True
+        lines: list[tuple[int, int, str]] = []  # line, column, the character
+        for number, line in enumerate(_BREAK.split(text), start=1):
+            found = FORBIDDEN.search(line)
+            if found is not None:
+                lines.append((number, found.start() + 1, found.group()))
+                if len(lines) > MAX_REPORTED_LINES:
+                    break
+        for line, column, ch in lines[:MAX_REPORTED_LINES]:
+            self.problem(
+                SourcePos(self.name, line),
+                f"{describe_char(ch)} at column {column}",
+                _FORBIDDEN_FIX,
+            )
+        if len(lines) > MAX_REPORTED_LINES:
+            self.problem(
+                SourcePos(self.name, lines[MAX_REPORTED_LINES][0]),
+                "this and later lines hold more such characters",
+                "is the file UTF-16? save it as UTF-8"
+                if "\x00" in text
+                else "delete them; search the file for control characters",
+            )
+        return False
+
+    def _check_anchors(self, text: str) -> None:
+        """Each anchor (&name) and alias (*name), at its own line: a cheap scan of the YAML
+        events, run only on files that hold a '&'. The composed tree shares one node between
+        an anchor and its aliases, so it knows only the anchor's line."""
+        defined: dict[str, int] = {}  # anchor → line of its latest definition
+        anchors: list[tuple[str, int]] = []
+        used_at: dict[tuple[str, int], int] = {}  # (anchor, its line) → first alias line
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            if anchor is None or event.start_mark is None:
+                continue
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                used_at.setdefault((anchor, defined[anchor]), line)
+                self.problem(
+                    SourcePos(self.name, line),
+                    f"YAML alias '*{anchor}' repeats the value anchored at line "
+                    f"{defined[anchor]}; anchors and aliases are not allowed",
+                    _ALIAS_FIX,
+                )
+            else:
+                defined[anchor] = line
+                anchors.append((anchor, line))
+        for anchor, line in anchors:
+            alias_line = used_at.get((anchor, line))
+            reuse = f" (reused at line {alias_line})" if alias_line else ""
+            self.problem(
+                SourcePos(self.name, line),
+                f"YAML anchor '&{anchor}'{reuse}: anchors and aliases are not allowed",
+                _ALIAS_FIX,
+            )
+
     def _syntax_problem(self, exc: yaml.MarkedYAMLError, last_line: int) -> Problem:
         """PyYAML's error in curator's words, at the line where the fault starts."""
         context = exc.context or ""
         problem = exc.problem or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark
         line = min(mark.line + 1, last_line) if mark is not None else 1
+        if "maximum nesting depth" in problem:
+            return Problem(SourcePos(self.name, line), *_TOO_DEEP)
+        if "duplicate anchor" in context and exc.context_mark is not None:
+            first = exc.context_mark.line + 1
+            return Problem(
+                SourcePos(self.name, line),
+                f"YAML anchor given twice (first at line {first}); anchors and aliases are not "
+                "allowed",
+                _ALIAS_FIX,
+            )
         if "single document" in context:
             return Problem(
                 SourcePos(self.name, line),
@@ -216,9 +446,9 @@ class _FileReader:
         pos = self.pos(node)
         ids = self._scalar_value(pairs, "id")
         types = self._scalar_value(pairs, "type")
-        if ids is None:
+        if "id" not in pairs:  # a bad `id:` value was reported where it is
             self.problem(pos, "entity without `id:`", "add `id: some-kebab-case-id`")
-        if types is None:
+        if "type" not in pairs:
             self.problem(
                 pos,
                 "entity without `type:`",
@@ -321,37 +551,63 @@ class _FileReader:
     # -- node helpers ---------------------------------------------------------------------
 
     def _check_tree(self, root: yaml.Node) -> None:
-        """One pass over all nodes: aliases and explicit tags become problems, once each.
+        """One pass over all nodes: tags, over-long or forbidden text and too deep nesting
+        become problems, once each; nodes shared through an alias are set aside (the problem
+        is reported by `_check_anchors`).
 
         Iterative and stopping at nodes already seen, so deep nesting and alias bombs cost
         time linear in the file, not in the expanded tree.
         """
         seen: set[int] = set()
-        stack = [root]
+        stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+        too_deep = False
         while stack:
-            node = stack.pop()
+            node, depth = stack.pop()
             if id(node) in seen:
                 self.bad_nodes.add(id(node))
-                self.problem(
-                    node,
-                    "YAML anchor (&name) on this value is reused by an alias (*name)",
-                    "write the value out; to reuse a quote, name it under `quotes:` and `cite:` it",
-                )
                 continue
             seen.add(id(node))
             if node.tag not in (_STR, _SEQ, _MAP):
                 self.bad_nodes.add(id(node))
-                self.problem(
-                    node,
-                    f"YAML tag '{node.tag}' is not allowed",
-                    "remove the tag: values are plain text, lists and mappings",
-                )
+                self.problem(node, f"YAML tag '{node.tag}' is not allowed", _tag_fix(node.tag))
+                continue
+            if isinstance(node, yaml.ScalarNode):
+                if not self._check_scalar(node):
+                    self.bad_nodes.add(id(node))
+                continue
+            if depth > MAX_DEPTH:
+                self.bad_nodes.add(id(node))
+                if not too_deep:
+                    self.problem(node, *_TOO_DEEP)
+                too_deep = True
                 continue
             if isinstance(node, yaml.SequenceNode):
-                stack.extend(reversed(node.value))
+                stack.extend((item, depth + 1) for item in reversed(node.value))
             elif isinstance(node, yaml.MappingNode):
                 for key_node, value_node in reversed(node.value):
-                    stack.extend((value_node, key_node))
+                    stack.extend(((value_node, depth + 1), (key_node, depth + 1)))
+
+    def _check_scalar(self, node: yaml.ScalarNode) -> bool:
+        """Text within `MAX_TEXT_CHARS`, and free of `FORBIDDEN` characters written as escapes
+        (raw ones were reported before parsing)."""
+        text: str = node.value
+        if len(text) > MAX_TEXT_CHARS:
+            self.problem(
+                node,
+                f"a text of {len(text)} characters, longer than the limit of {MAX_TEXT_CHARS}",
+                "quote a shorter passage: a quote needs only enough text to support the fact",
+            )
+            return False
+        found = FORBIDDEN.search(text)
+        if found is not None:
+            self.problem(
+                node,
+                f"the text on this line holds {describe_char(found.group())} (written as an "
+                f"escape), character {found.start() + 1} of the text",
+                _FORBIDDEN_FIX,
+            )
+            return False
+        return True
 
     def _check_node(self, node: yaml.Node) -> bool:
         """False for a node `_check_tree` reported (an alias or a tagged value)."""
@@ -364,7 +620,11 @@ class _FileReader:
             if not self._check_node(key_node):
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_node, "a mapping key must be plain text")
+                self.problem(
+                    key_node,
+                    "a mapping key must be plain text, not a " + _kind(key_node),
+                    "write `key: value`; remove the '?' or the brackets before the ':'",
+                )
                 continue
             key = key_node.value
             if key in pairs:
@@ -406,6 +666,32 @@ class _FileReader:
             return True
         self.problem(node, f"{what} must be {expected}, not a {_kind(node)}")
         return False
+
+
+_TOO_DEEP = (
+    f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+    "a data file needs about 6 levels: file, entities, entity, key, statement, quotes; "
+    "check the brackets and the indentation",
+)
+_FORBIDDEN_FIX = (
+    "delete it (it may have come with copied text): curated files may not hold control, "
+    "bidirectional-control or invisible characters"
+)
+_ALIAS_FIX = "write the value out; to reuse a quote, name it under `quotes:` and `cite:` it"
+
+
+def _tag_fix(tag: str) -> str:
+    if tag == "!include":
+        return (
+            "a data file cannot include another one: every *.yaml under the data folder is "
+            "read anyway, so move the entities into their own file"
+        )
+    return "remove the tag: values are plain text, lists and mappings"
+
+
+def _line_of(text: str, index: int) -> int:
+    """The 1-based line of `text[index]`, counting line breaks as libyaml does."""
+    return len(_BREAK.findall(text, 0, index)) + 1
 
 
 def _kind(node: yaml.Node) -> str:

@@ -38,6 +38,7 @@ class KG(DefinedNamespace):
     yamlRange: URIRef
     languages: URIRef
     requiredLanguages: URIRef
+    acyclic: URIRef
 
 
 OA = Namespace("http://www.w3.org/ns/oa#")

@@ -51,6 +51,7 @@ class PropertyInfo:
     datatypes: tuple[URIRef, ...]  # datatype property: lexical forms tried in order
     is_functional: bool = False
     is_symmetric: bool = False
+    is_acyclic: bool = False  # kg:acyclic true: following it must never lead back
     languages: tuple[str, ...] = ()
     required_languages: tuple[str, ...] = ()
 
@@ -175,6 +176,7 @@ def _read_properties(graph: Graph) -> dict[str, PropertyInfo]:
             datatypes=datatypes,
             is_functional=OWL.FunctionalProperty in types,
             is_symmetric=OWL.SymmetricProperty in types,
+            is_acyclic=graph.value(prop, KG.acyclic) == Literal(True),
             languages=tuple(str(graph.value(prop, KG.languages) or "").split()),
             required_languages=tuple(str(graph.value(prop, KG.requiredLanguages) or "").split()),
         )

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from kg.errors import KgError, Problem
+from kg.facts import SourcePos
+from kg.load import FORBIDDEN, describe_char
+
 CONTEXT = 32  # characters kept before and after a quote as TextQuoteSelector prefix/suffix
+MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a source text larger than this (4 MiB) is not read
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,74 @@ class SourceText:
 
 
 def read_sources(sources_dir: str | Path) -> dict[str, SourceText]:
-    """Every `*.txt` in `sources_dir`, by id (the file name without `.txt`)."""
+    """Every `*.txt` in `sources_dir`, by id (the file name without `.txt`).
+
+    Only regular files inside `sources_dir` are opened: a link that leads out of it, a file
+    larger than `MAX_SOURCE_BYTES`, bytes that are not UTF-8 and control, bidi-control or
+    invisible characters (`kg.load.FORBIDDEN`) are problems, raised together as `KgError`.
+    """
     sources: dict[str, SourceText] = {}
+    problems: list[Problem] = []
     folder = Path(sources_dir)
     if not folder.is_dir():
         return sources
+    inside = folder.resolve()
     for path in sorted(folder.glob("*.txt")):
-        text = path.read_text(encoding="utf-8-sig")
-        sources[path.stem] = SourceText(path.stem, path, unicodedata.normalize("NFC", text))
+        here = SourcePos(str(path), 1)
+        if not path.resolve().is_relative_to(inside) or not path.resolve().is_file():
+            problems.append(
+                Problem(
+                    here,
+                    "a source text must be a file inside the sources folder, and this one "
+                    f"leads to {path.resolve()}; it was not read",
+                    "copy the text into the sources folder instead of linking to it",
+                )
+            )
+            continue
+        text = _read_text(path, problems)
+        if text is not None:
+            sources[path.stem] = SourceText(path.stem, path, unicodedata.normalize("NFC", text))
+    if problems:
+        raise KgError(problems)
     return sources
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    with path.open("rb") as stream:
+        raw = stream.read(MAX_SOURCE_BYTES + 1)
+    if len(raw) > MAX_SOURCE_BYTES:
+        problems.append(
+            Problem(
+                SourcePos(str(path), 1),
+                f"the source text is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MiB, the "
+                "limit; it was not read",
+                "keep only the document itself (no markup, no other documents)",
+            )
+        )
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(
+            Problem(
+                SourcePos(str(path), line),
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, column {column})",
+                "save the source text as UTF-8, e.g. `iconv -f GB18030 -t UTF-8`",
+            )
+        )
+        return None
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        found = FORBIDDEN.search(line_text)
+        if found is not None:
+            problems.append(
+                Problem(
+                    SourcePos(str(path), number),
+                    f"{describe_char(found.group())} at column {found.start() + 1}",
+                    "delete it: it is not part of what the document says, and would reach "
+                    "the graph in quotes' context",
+                )
+            )
+            return None
+    return text

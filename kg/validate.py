@@ -3,7 +3,12 @@
 Facts in, `Checked` facts out (every key resolved to its property, every value to an RDF term,
 every quote to its place in the source) or a `KgError` listing every problem at once: unknown
 types and keys, keys used on the wrong class, dangling or wrongly typed references, bad
-literals, missing labels or evidence, duplicate ids and statements, quotes not in the source.
+literals, missing labels or evidence, duplicate ids and statements, quotes not in the source,
+cycles in properties the ontology marks `kg:acyclic`. Two entities whose labels look the same
+(zh after Traditional→Simplified folding, en ignoring case) are a warning, not an error.
+
+Every id that becomes an IRI (entity ids, references, source ids) must match `ID_PATTERN`
+before it is looked up or minted. Labels and text values reach the graph in Unicode NFC.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
-from rdflib import SKOS, XSD, Literal, URIRef
+import networkx as nx
+from rdflib import RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.errors import KgError, Problem
+from kg.errors import WARNING, KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
-from kg.load import did_you_mean
+from kg.load import did_you_mean, yaml11_reading
 from kg.namespaces import GBA, ID
 from kg.ontology import ClassInfo, PropertyInfo, Schema
 from kg.quotes import QuoteMatch, SourceText
@@ -61,6 +68,7 @@ class Checked:
     entities: tuple[CheckedEntity, ...]
     quotes_checked: int
     sources: dict[str, SourceText]
+    warnings: tuple[Problem, ...] = ()
 
 
 def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
@@ -71,8 +79,11 @@ def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) ->
 # --- literals: lexical rules of the XSD datatypes the ontology uses --------------------------
 
 
+_LEADING_ZERO = re.compile(r"[+-]?0\d+(\.\d*)?")
+
+
 def _canonical_decimal(text: str) -> str | None:
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not re.fullmatch(r"[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)", text):
         return None
     try:
         return format(Decimal(text).normalize(), "f")
@@ -91,16 +102,16 @@ def _iso_date(text: str) -> str | None:
 
 
 def _positive_integer(text: str) -> str | None:
-    return str(int(text)) if re.fullmatch(r"\+?\d+", text) and int(text) > 0 else None
+    return str(int(text)) if re.fullmatch(r"\+?[1-9]\d*", text) else None
 
 
 _LEXICAL: dict[URIRef, Callable[[str], str | None]] = {
-    XSD.string: lambda t: t,
+    XSD.string: lambda t: unicodedata.normalize("NFC", t),
     XSD.date: _iso_date,
     XSD.gYearMonth: lambda t: t if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", t) else None,
     XSD.gYear: lambda t: t if re.fullmatch(r"\d{4}", t) else None,
     XSD.decimal: _canonical_decimal,
-    XSD.integer: lambda t: str(int(t)) if re.fullmatch(r"[+-]?\d+", t) else None,
+    XSD.integer: lambda t: str(int(t)) if re.fullmatch(r"[+-]?(0|[1-9]\d*)", t) else None,
     XSD.positiveInteger: _positive_integer,
     XSD.boolean: lambda t: t if t in ("true", "false") else None,
 }
@@ -144,6 +155,19 @@ def _expected(prop: PropertyInfo) -> str:
     return " or ".join(_EXPECTED.get(d, str(d)) for d in prop.datatypes)
 
 
+_NUMERIC = frozenset({XSD.decimal, XSD.integer, XSD.positiveInteger})
+
+
+def _id_fix(text: str, example: str = "nansha-science-city") -> str:
+    """How to turn a wrong id into one; paths and IRIs get their own advice."""
+    if "/" in text or text.startswith("urn:"):
+        return (
+            f"an id is a local name, not a path or an IRI: write e.g. '{example}' (its IRI, "
+            f"https://w3id.org/gba-kg/id/{example}, is made from it)"
+        )
+    return f"use lower-case a-z, digits and single hyphens, e.g. '{example}'"
+
+
 def _describe_id_fault(text: str) -> str:
     """Name the first character that breaks the id grammar, with its code point and column."""
     for column, ch in enumerate(text, start=1):
@@ -165,6 +189,27 @@ def _unicode_name(ch: str) -> str:
     return unicodedata.name(ch, "unnamed character")
 
 
+@cache
+def _t2s() -> object:
+    from opencc import OpenCC  # imported once, when the first zh label is compared
+
+    return OpenCC("t2s")
+
+
+def fold_label(text: str, lang: str) -> str:
+    """The form under which two labels count as the same: zh folded from Traditional to
+    Simplified characters (OpenCC t2s), en case-folded; whitespace runs as one space.
+
+    >>> fold_label("廣州 白雲", "zh"), fold_label("Baiyun  AIRPORT", "en")
+    ('广州 白云', 'baiyun airport')
+    """
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    if lang == "zh":
+        converted: str = _t2s().convert(text)  # type: ignore[attr-defined]
+        return converted
+    return text.casefold()
+
+
 class _Checker:
     def __init__(self, facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> None:
         self.facts = facts
@@ -175,6 +220,12 @@ class _Checker:
         self.matches: dict[tuple[str, str], QuoteMatch | None] = {}
         self.classes: dict[str, ClassInfo] = {}  # entity id → class, for reference checks
         self.source_docs: set[str] = set()
+        self.indexed: set[int] = set()  # id() of each entity that owns its id
+        self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
+        self.acyclic: list[tuple[PropertyInfo, str, str, SourcePos]] = []  # prop, from, to
+
+    def warn(self, pos: SourcePos, message: str, fix: str = "") -> None:
+        self.problems.append(Problem(pos, message, fix, WARNING))
 
     def problem(self, pos: SourcePos, message: str, fix: str = "") -> None:
         self.problems.append(Problem(pos, message, fix))
@@ -186,16 +237,26 @@ class _Checker:
             self._match(quote.text, quote.source, quote.pos, quote.source_pos)
         entities = [self._check_entity(e) for e in self.facts.entities]
         self._check_source_documents()
-        if self.problems:
+        self._check_cycles()
+        self._check_look_alike_labels()
+        if any(not p.is_warning for p in self.problems):
             raise KgError(self.problems)
         checked = tuple(sorted((e for e in entities if e), key=lambda e: e.id))
         found = sum(1 for m in self.matches.values() if m is not None)
-        return Checked(checked, found, self.sources)
+        warnings = tuple(sorted(set(self.problems)))
+        return Checked(checked, found, self.sources, warnings)
 
     # -- indexes --------------------------------------------------------------------------
 
     def _index_quotes(self) -> None:
         for quote in self.facts.quotes:
+            if not ID_PATTERN.fullmatch(quote.id):
+                self.problem(
+                    quote.pos,
+                    f"quote id '{quote.id}' is not ASCII kebab-case: "
+                    f"{_describe_id_fault(quote.id)}",
+                    _id_fix(quote.id, "rail-opened"),
+                )  # still indexed below, so that its cites are not reported as unknown
             first = self.quotes.get(quote.id)
             if first is not None:
                 self.problem(
@@ -214,7 +275,7 @@ class _Checker:
                 self.problem(
                     entity.id.pos,
                     f"id '{eid}' is not ASCII kebab-case: {_describe_id_fault(eid)}",
-                    "use lower-case a-z, digits and single hyphens, e.g. 'nansha-science-city'",
+                    _id_fix(eid),
                 )
                 continue
             if eid in first_pos:
@@ -225,6 +286,7 @@ class _Checker:
                 )
                 continue
             first_pos[eid] = entity.id.pos
+            self.indexed.add(id(entity))
             cls = self.schema.types.get(entity.type.text)
             if cls is None:
                 hint = did_you_mean(entity.type.text, sorted(self.schema.types))
@@ -255,9 +317,17 @@ class _Checker:
         key = (source, text)
         if key in self.matches:
             return self.matches[key]
-        doc = self.sources.get(source)
+        doc = self.sources.get(source) if ID_PATTERN.fullmatch(source) else None
         match = None
-        if doc is None:
+        if not ID_PATTERN.fullmatch(source):  # never a path or URL: nothing is opened
+            if not any(s == source for s, _ in self.matches):
+                self.problem(
+                    source_pos or pos,
+                    f"source '{source}' is not a source id: {_describe_id_fault(source)}",
+                    "name a text of data/sources/ by its id, without folder, '.txt' or URL: "
+                    "`source: some-id` for data/sources/some-id.txt",
+                )
+        elif doc is None:
             hint = did_you_mean(source, sorted(self.sources))
             known = ", ".join(sorted(self.sources)) or "none"
             self.problem(
@@ -329,6 +399,8 @@ class _Checker:
                 if literal is not None:
                     if self._is_new(seen, st, literal):
                         labels.append((prop, literal))
+                        if prop.iri == RDFS.label and id(entity) in self.indexed:
+                            self.labels.append((literal.language or "", str(literal), eid, st.pos))
                 continue
             checked = self._statement(eid, st, prop, evidence)
             if checked is None or not self._is_new(seen, st, checked.obj):
@@ -341,6 +413,8 @@ class _Checker:
                     "keep one value (the property is functional in the ontology)",
                 )
             statements.append(checked)
+            if prop.is_acyclic and isinstance(checked.obj, URIRef):
+                self.acyclic.append((prop, eid, st.value.text, st.pos))
         if cls is not None:
             self._check_required_languages(entity, cls, labels)
         if cls is None or evidence is None:
@@ -410,7 +484,7 @@ class _Checker:
                 hint or f"use one of: {', '.join(prop.languages)}",
             )
             return None
-        return Literal(st.value.text.strip(), lang=lang)
+        return Literal(unicodedata.normalize("NFC", st.value.text.strip()), lang=lang)
 
     def _check_required_languages(
         self, entity: Entity, cls: ClassInfo, labels: list[tuple[PropertyInfo, Literal]]
@@ -474,6 +548,14 @@ class _Checker:
                 )
                 return None
         target = self.classes.get(text)
+        if target is None and not ID_PATTERN.fullmatch(text):
+            self.problem(
+                st.value.pos,
+                f"'{st.key}' refers to '{text}', which is not an id: {_describe_id_fault(text)}",
+                "refer to an entity by its id alone, e.g. 'guangzhou': not a path, an IRI or "
+                "a label",
+            )
+            return None
         if target is None:
             hint = did_you_mean(text, sorted(self.classes))
             self.problem(
@@ -509,10 +591,23 @@ class _Checker:
                     "correct the day or month",
                 )
                 return None
+        if _NUMERIC & set(prop.datatypes) and _LEADING_ZERO.fullmatch(text):
+            sign = text[0] if text[0] in "+-" else ""
+            plain = sign + (text.lstrip("+-").lstrip("0") or "0")
+            plain = "0" + plain if plain.lstrip("+-").startswith(".") else plain
+            self.problem(
+                st.value.pos,
+                f"'{key or st.key}' value '{text}' starts with a 0, which YAML 1.1 tools read "
+                f"as {yaml11_reading(text) or 'a different number'}",
+                f'write it without leading zeros: "{plain}"',
+            )
+            return None
         example = _EXAMPLE.get(prop.datatypes[0], "") if prop.datatypes else ""
+        reading = yaml11_reading(text)
+        also = f" (and YAML 1.1 tools would read it as {reading})" if reading else ""
         self.problem(
             st.value.pos,
-            f"'{key or st.key}' value '{text}' is not {_expected(prop)}",
+            f"'{key or st.key}' value '{text}' is not {_expected(prop)}{also}",
             f"write it in that form, quoted, e.g. {example}",
         )
         return None
@@ -557,6 +652,57 @@ class _Checker:
                 f"source '{source}' is quoted but has no SourceDocument entity",
                 f"describe it: `- id: {source}` with `type: SourceDocument`, "
                 "its title and publisher",
+            )
+
+    def _check_cycles(self) -> None:
+        """For each property marked `kg:acyclic`, one cycle per strongly connected group of
+        entities, edge by edge with its place, reported at its first edge."""
+        by_prop: dict[str, list[tuple[str, str, SourcePos]]] = defaultdict(list)
+        for prop, source, target, pos in self.acyclic:
+            by_prop[prop.key].append((source, target, pos))
+        for key, edges in sorted(by_prop.items()):
+            graph = nx.DiGraph()
+            for source, target, pos in sorted(edges, key=lambda e: e[2]):
+                if not graph.has_edge(source, target):
+                    graph.add_edge(source, target, pos=pos)
+            for group in sorted(nx.strongly_connected_components(graph), key=min):
+                start = min(group)
+                if len(group) == 1 and not graph.has_edge(start, start):
+                    continue
+                cycle = nx.find_cycle(graph.subgraph(group), source=start)
+                steps = [(u, v, graph.edges[u, v]["pos"]) for u, v in cycle]
+                first = min(range(len(steps)), key=lambda i: steps[i][2])
+                steps = steps[first:] + steps[:first]
+                path = ", ".join(f"{u} → {v} ({pos})" for u, v, pos in steps)
+                self.problem(
+                    steps[0][2],
+                    f"'{key}' goes round in a circle: {path}",
+                    f"'{key}' must never lead back to where it started (kg:acyclic in the "
+                    "ontology): remove or correct one of these statements",
+                )
+
+    def _check_look_alike_labels(self) -> None:
+        """Warn when two entities' labels are the same after `fold_label`: they may be one
+        thing curated twice. Each later entity is named with the first one."""
+        first: dict[tuple[str, str], tuple[str, str, SourcePos]] = {}
+        for lang, text, eid, pos in sorted(self.labels, key=lambda x: (x[3], x[0])):
+            folded = fold_label(text, lang)
+            other = first.setdefault((lang, folded), (eid, text, pos))
+            if other[0] == eid:
+                continue
+            how = (
+                "the same"
+                if other[1] == text
+                else "the same when Traditional characters are read as Simplified"
+                if lang == "zh"
+                else "the same when case is ignored"
+            )
+            self.warn(
+                pos,
+                f"'{eid}' has the {lang} label '{text}', {how} as '{other[0]}' ('{other[1]}', "
+                f"at {other[2]})",
+                "if both are the same thing, merge them into one entity; if not, make the "
+                "labels tell them apart",
             )
 
     def _all_refs(self) -> list[EvidenceRef]:

@@ -272,3 +272,56 @@ def test_a_focused_view_opens_on_its_entity(session: Session, site: dict[str, An
     assert session.js("kgExplorer.network.getSelectedNodes()") == ["shenzhen"]
     assert session.page.inner_text("#panel h2") == "深圳"
     assert session.js("kgExplorer.counts().nodes") == 4
+
+
+def big_network(n: int) -> Any:
+    """A made-up network of `n` entities of every kind and about 1.7 n relations."""
+    import random
+
+    import networkx as nx
+
+    from kg.network import _PALETTE
+
+    rng = random.Random(3)
+    kinds = sorted(_PALETTE)
+    net = nx.MultiDiGraph()
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        net.add_node(f"e{i}", label_zh=f"实体{i}", label_en=f"Entity {i}", kind=kind)
+        net.nodes[f"e{i}"].update(type=kind, type_zh=kind, file_line=["x.yaml:1"])
+    for _ in range(int(n * 1.7)):
+        u, v = f"e{rng.randrange(n)}", f"e{min(n - 1, int(abs(rng.gauss(0, n / 8))))}"
+        if u != v:
+            net.add_edge(u, v, key="linked-with", label_zh="联动", label_en="linked with")
+    return net
+
+
+def test_a_few_thousand_nodes_stay_responsive(
+    session: Session, site: dict[str, Any], tmp_path: Path
+) -> None:
+    from kg.network import render_network
+    from kg.ontology import read_schema
+
+    net = big_network(2000)
+    page = tmp_path / "big.html"
+    page.write_text(render_network(net, read_schema()), encoding="utf-8")
+    start = time.perf_counter()
+    session.open(page)
+    assert time.perf_counter() - start < 8
+    assert session.js("kgExplorer.counts().totalEdges") == net.number_of_edges()
+    timings = session.js(
+        """() => {
+        const t0 = performance.now();
+        document.querySelector('#kinds input[value=Place]').click();
+        const t1 = performance.now();
+        kgExplorer.showAll();
+        const t2 = performance.now();
+        kgExplorer.network.redraw();
+        return [t1 - t0, t2 - t1, performance.now() - t2];
+        }"""
+    )
+    assert max(timings) < 1500, timings  # milliseconds: filter, show all, one frame
+    session.page.fill("#search", "实体1999")
+    session.page.press("#search", "Enter")
+    assert session.js("kgExplorer.network.getSelectedNodes()") == ["e1999"]
+    session.page.screenshot(path=str(site["root"] / "big.png"))
