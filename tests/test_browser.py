@@ -325,3 +325,14 @@ def test_a_few_thousand_nodes_stay_responsive(
     session.page.press("#search", "Enter")
     assert session.js("kgExplorer.network.getSelectedNodes()") == ["e1999"]
     session.page.screenshot(path=str(site["root"] / "big.png"))
+
+
+def test_the_search_list_follows_the_arrow_keys(session: Session, site: dict[str, Any]) -> None:
+    session.open(site["page"])
+    session.page.fill("#search", "深圳")
+    first = session.page.inner_text("#results li.active span:first-child")
+    session.page.press("#search", "ArrowDown")
+    second = session.page.inner_text("#results li.active span:first-child")
+    assert second != first
+    session.page.press("#search", "Enter")
+    assert session.page.inner_text("#panel h2") == second
