@@ -4,7 +4,19 @@
 >>> result = kg.build("data", "build")  # doctest: +SKIP
 """
 
-from kg.api import Result, build, check, export, load, query, view
+from kg.api import (
+    Result,
+    build,
+    check,
+    coverage,
+    coverage_page,
+    diff,
+    export,
+    load,
+    query,
+    stats,
+    view,
+)
 from kg.errors import KgError, Problem
 from kg.export import WRITERS, Output
 from kg.facts import SourcePos
@@ -24,9 +36,13 @@ __all__ = [
     "SourcePos",
     "build",
     "check",
+    "coverage",
+    "coverage_page",
+    "diff",
     "export",
     "load",
     "query",
     "read_schema",
+    "stats",
     "view",
 ]

@@ -11,9 +11,12 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.build import Built, build_graph
+from kg.coverage import Coverage, source_coverage, write_coverage
+from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
 from kg.export import Graphs, Output, export_graph, write_file
 from kg.facts import Facts, SourcePos
+from kg.graph_facts import GraphFact, graph_facts
 from kg.load import SOURCES_DIR, load_facts
 from kg.network import focus_network, render_network
 from kg.ontology import Schema, read_schema
@@ -22,6 +25,7 @@ from kg.quotes import SourceText, read_sources
 from kg.results import Answer
 from kg.rules import check_rules, read_rules
 from kg.shapes import check_shapes, read_shapes
+from kg.stats import Stats, graph_stats
 from kg.validate import Checked, check_facts
 
 
@@ -188,3 +192,56 @@ def query(
     answer = run_question(store, found, params, max_rows=max_rows)
     answer.labels = label_index(store, answer)
     return answer
+
+
+def coverage(result: Result) -> Coverage:
+    """How much of each source text `result`'s quotes cover, by sentence and by section.
+
+    >>> coverage(check("data")).summary_line()  # doctest: +SKIP
+    '98 of 114 substantive sentences quoted (86.0%)'
+    """
+    texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
+    return source_coverage(result.graph, result.schema, texts, result.built.positions)
+
+
+def coverage_page(
+    result: Result | Coverage, out_file: str | Path = "build/coverage.html"
+) -> Output:
+    """Write the source coverage page (`kg coverage`) to `out_file`, atomically."""
+    found = result if isinstance(result, Coverage) else coverage(result)
+    return write_coverage(found, out_file)
+
+
+def diff(
+    old: str | Path,
+    new: str | Path,
+    *,
+    ontology_dir: str | Path | None = None,
+    repo: str | Path = ".",
+) -> Diff:
+    """The facts added, removed and changed from `old` to `new` (`kg diff`).
+
+    Each side is a build folder, a data folder (checked in memory) or `REV:PATH` at a git
+    revision of `repo`, e.g. `diff("e07f339:data", "HEAD:data")`. Raises `DiffError` for a
+    side that cannot be read, and `KgError` for data that does not pass its checks.
+    """
+
+    def checked(data_dir: Path, onto: Path | None) -> tuple[Graph, Schema, dict[str, GraphFact]]:
+        result = check(data_dir, ontology_dir=onto)
+        return (
+            result.graph,
+            result.schema,
+            graph_facts(result.graph, result.schema, result.built.positions),
+        )
+
+    onto = Path(ontology_dir) if ontology_dir is not None else None
+    return diff_sides(
+        read_side(old, checked, ontology_dir=onto, repo=repo),
+        read_side(new, checked, ontology_dir=onto, repo=repo),
+    )
+
+
+def stats(result: Result) -> Stats:
+    """Entities and statements per class and source, evidence per statement, orphans."""
+    return graph_stats(result.graph, result.schema)
+

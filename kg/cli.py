@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
+from kg.diff import DiffError
 from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
 from kg.export import WRITERS
 from kg.load import did_you_mean
@@ -325,6 +327,116 @@ def push(
     click.echo(f"the store holds {report.remote_triples} triples there: same as the build")
 
 
+@main.command(short_help="Show which parts of the source texts the facts quote.")
+@data_options
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="build/coverage.html",
+    show_default=True,
+    help="The HTML file to write.",
+)
+def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
+    """Check DATA_DIR (default: data), then write the source coverage page to --out.
+
+    The page shows each source text with every quoted passage highlighted and linked to the
+    facts it supports, and counts the substantive sentences quoted in each section.
+
+    Example: kg coverage data --out build/coverage.html
+    """
+    try:
+        result = api.check(data_dir, ontology_dir=ontology_dir)
+    except KgError as exc:
+        _fail(exc)
+    found = api.coverage(result)
+    for source in found.sources:
+        click.echo(
+            f"{source.source}: {source.covered} of {source.substantive} substantive "
+            f"sentences quoted ({source.share:.1%})"
+        )
+        width = max((len(s.name_en) for s in source.sections), default=0)
+        for sec in source.sections:
+            click.echo(
+                f"  {sec.name_en:<{width}}  {sec.name_zh}  {sec.covered:>3} / "
+                f"{sec.sentences:<3} ({sec.share:.1%})"
+            )
+    output = api.coverage_page(found, out_file)
+    click.echo(f"wrote {output.path} ({_size(output.size)})")
+
+
+@main.command(short_help="List the facts added, removed and changed between two builds.")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "markdown", "json"]),
+    help="text for a terminal, markdown for a pull-request comment, json for tools.",
+)
+@click.option(
+    "--ontology",
+    "ontology_dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Ontology for folders that do not bring their own (default: the project's).",
+)
+def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
+    """Compare two builds as graphs and list the facts that differ, with their quotes.
+
+    OLD and NEW are each a build folder (graph.nt), a data folder, or REV:PATH, a folder at
+    a git revision (e.g. e07f339:data), extracted with git archive and built. Exits 0 when
+    the graphs are equal, 1 when they differ, 2 when a side cannot be read or built.
+
+    Example: kg diff e07f339:data HEAD:data --format markdown
+    """
+    try:
+        found = api.diff(old, new, ontology_dir=ontology_dir)
+    except DiffError as exc:
+        click.echo(f"kg diff: {exc}", err=True)
+        sys.exit(EXIT_BAD_USAGE)
+    except KgError as exc:
+        click.echo(exc.report(), err=True)
+        click.echo("kg diff: a side does not pass its checks", err=True)
+        sys.exit(EXIT_BAD_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(found.to_markdown() if fmt == "markdown" else found.to_text(), nl=False)
+    sys.exit(0 if found.equal else 1)
+
+
+@main.command(short_help="Count entities, statements, evidence and orphans.")
+@data_options
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="text for people, json for tools.",
+)
+def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
+    """Check DATA_DIR (default: data), then count what the graph holds.
+
+    Entities and statements per class and per source, statements per property, evidence
+    per statement, and orphans: entities with no relation to another entity.
+
+    Example: kg stats data --format json
+    """
+    try:
+        result = api.check(data_dir, ontology_dir=ontology_dir)
+    except KgError as exc:
+        _fail(exc)
+    found = api.stats(result)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(found.to_text(), nl=False)
+
+
 def _print_saved(queries_dir: Path | None) -> None:
     for name, question in sorted(saved_questions(queries_dir).items()):
         click.echo(f"{name}")
@@ -355,6 +467,7 @@ def _print_summary(result: api.Result, data_dir: Path) -> None:
         f"{len(result.checked.sources)} source text(s)"
     )
     click.echo(f"  triples     {summary['triples']}")
+    click.echo(f"  coverage    {api.coverage(result).summary_line()}")
 
 
 def _size(n: int) -> str:

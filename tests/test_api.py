@@ -18,10 +18,14 @@ def test_public_api_is_pinned() -> None:
         "SourcePos",
         "build",
         "check",
+        "coverage",
+        "coverage_page",
+        "diff",
         "export",
         "load",
         "query",
         "read_schema",
+        "stats",
         "view",
     ]
     for name in kg.__all__:
@@ -30,6 +34,6 @@ def test_public_api_is_pinned() -> None:
 
 def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
     # kg/build.py, kg/export.py and kg/load.py share their names with API functions
-    for name in ("build", "check", "export", "load", "query", "view"):
+    for name in ("build", "check", "coverage", "diff", "export", "load", "query", "stats", "view"):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name

@@ -1,0 +1,430 @@
+"""Source coverage: which parts of each source text the curated facts quote, and which not.
+
+The rules, applied to every source text (`data/sources/ID.txt`):
+
+- **Where the article ends.** The article ends at the first line that starts with `来源:` or
+  `来源:` (`END_MARKER`), the republisher's credit line ("来源:读特 查看原文"). That line and
+  everything after it (ads, app prompts, comments) is page furniture: shown greyed, never
+  counted. A text with no such line is all article.
+- **Sentences.** The article is split after 。!?; (and their ASCII forms) and at line breaks;
+  closing quotation marks and brackets right after an end mark stay with their sentence.
+- **Substantive sentences** have at least `MIN_CHARS` letters or digits (punctuation and
+  spaces are not counted); shorter ones (a byline, a short caption) are shown but not counted.
+- **Covered.** A sentence is covered when any quote (an evidence node's `oa:start`–`oa:end`)
+  overlaps it by at least one character.
+- **Sections.** Paragraphs are the non-empty lines. The first section (导语, the intro) runs to
+  the first paragraph that announces a list ("五个方面", "三方面": a Chinese numeral, an
+  optional 个, then 方面) or contains a question mark (? or ?, a reporter's question). After
+  that, each paragraph with a question mark, or announcing a list, opens the next section,
+  except while the open section has no numbered item yet (a paragraph starting
+  "一是", "二是", …): the question and the announcement that follows it belong together.
+  A section is named after its numbered items: "五个方面" for 一是 … 五是.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from rdflib import Graph, URIRef
+
+from kg.export import Output, write_file
+from kg.facts import SourcePos
+from kg.graph_facts import GraphFact, graph_facts, label, passages
+from kg.namespaces import ID
+from kg.ontology import Schema
+
+END_MARKER = re.compile(r"^[ \t\u3000]*来源[::]", re.M)
+"""The line that ends the article: the source credit; page furniture follows it."""
+SENTENCE_END = "。!?;!?;"
+"""Characters that end a sentence (a line break ends one too)."""
+CLOSERS = "”’」』)》〉】\"')"
+"""Closing marks kept with the sentence they follow."""
+MIN_CHARS = 8
+"""A sentence needs at least this many letters or digits to be substantive."""
+NUMERALS = "一二三四五六七八九十"
+_ITEM = re.compile(rf"^[{NUMERALS}]+是")
+_ANNOUNCE = re.compile(rf"[{NUMERALS}]+个?方面")
+_QUESTION = re.compile(r"[??]")
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a source text: offsets into the text, and whether facts quote it."""
+
+    start: int
+    end: int
+    text: str
+    section: int
+    substantive: bool
+    covered: bool
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the article, with how much of it the facts quote."""
+
+    index: int
+    name_zh: str
+    name_en: str
+    start: int
+    end: int
+    opening: str  # the section's first sentence
+    sentences: int  # substantive sentences
+    covered: int  # substantive sentences that some quote overlaps
+    chars: int  # letters and digits
+    covered_chars: int  # letters and digits inside some quote
+
+    @property
+    def share(self) -> float:
+        """Covered substantive sentences over substantive sentences (0 when there are none)."""
+        return self.covered / self.sentences if self.sentences else 0.0
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One quoted passage (an evidence node) and the facts that rest on it."""
+
+    id: str
+    start: int
+    end: int
+    exact: str
+    facts: tuple[GraphFact, ...]
+
+
+@dataclass
+class SourceCoverage:
+    """One source text, cut into sentences and sections, with its quoted passages."""
+
+    source: str
+    title_zh: str
+    title_en: str
+    text: str
+    article_end: int
+    sentences: list[Sentence] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def substantive(self) -> int:
+        """Substantive sentences of the article."""
+        return sum(s.substantive for s in self.sentences)
+
+    @property
+    def covered(self) -> int:
+        """Substantive sentences that at least one quote overlaps."""
+        return sum(s.substantive and s.covered for s in self.sentences)
+
+    @property
+    def share(self) -> float:
+        """`covered` over `substantive`."""
+        return self.covered / self.substantive if self.substantive else 0.0
+
+
+@dataclass
+class Coverage:
+    """Coverage of every source text."""
+
+    sources: list[SourceCoverage]
+
+    @property
+    def substantive(self) -> int:
+        """Substantive sentences in all sources."""
+        return sum(s.substantive for s in self.sources)
+
+    @property
+    def covered(self) -> int:
+        """Of those, the ones some quote overlaps."""
+        return sum(s.covered for s in self.sources)
+
+    @property
+    def share(self) -> float:
+        """`covered` over `substantive`, over all sources."""
+        return self.covered / self.substantive if self.substantive else 0.0
+
+    def summary_line(self) -> str:
+        """The line `kg build` prints, e.g. `97 of 120 substantive sentences quoted (80.8%)`."""
+        return (
+            f"{self.covered} of {self.substantive} substantive sentences quoted ({self.share:.1%})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures, as JSON-ready data (no source text)."""
+        return {
+            "substantive": self.substantive,
+            "covered": self.covered,
+            "share": round(self.share, 4),
+            "sources": [
+                {
+                    "source": s.source,
+                    "substantive": s.substantive,
+                    "covered": s.covered,
+                    "share": round(s.share, 4),
+                    "passages": len(s.passages),
+                    "sections": [
+                        {
+                            "name_zh": sec.name_zh,
+                            "name_en": sec.name_en,
+                            "sentences": sec.sentences,
+                            "covered": sec.covered,
+                            "chars": sec.chars,
+                            "covered_chars": sec.covered_chars,
+                        }
+                        for sec in s.sections
+                    ],
+                }
+                for s in self.sources
+            ],
+        }
+
+
+def article_end(text: str) -> int:
+    """Offset where the article stops: the start of the `来源:` line, or the end of the text.
+
+    >>> article_end("正文。\\n来源:读特 查看原文\\n广告")
+    4
+    """
+    found = END_MARKER.search(text)
+    return found.start() if found else len(text)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of `text[start:end]`, without surrounding whitespace.
+
+    >>> t = "他说:“好。”再见!\\n标题"
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['他说:“好。”', '再见!', '标题']
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    i = lo = start
+    while i < end:
+        ch = text[i]
+        i += 1
+        if ch in SENTENCE_END:
+            while i < end and text[i] in CLOSERS:
+                i += 1
+        elif ch != "\n":
+            continue
+        spans.append((lo, i))
+        lo = i
+    spans.append((lo, end))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def letters(text: str) -> int:
+    """How many letters and digits `text` has (what counts towards `MIN_CHARS`)."""
+    return sum(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def paragraphs(text: str, end: int) -> list[tuple[int, int]]:
+    """The non-empty lines of `text[:end]`, as spans without surrounding whitespace."""
+    out = []
+    at = 0
+    for line in text[:end].split("\n"):
+        stripped = line.strip()
+        if stripped:
+            a = at + line.index(stripped[0])
+            out.append((a, a + len(stripped)))
+        at += len(line) + 1
+    return out
+
+
+def section_starts(text: str, end: int) -> list[tuple[int, int]]:
+    """Where each section starts, and how many numbered items it has (see the module doc)."""
+    starts: list[list[int]] = [[0, 0]]  # [offset, numbered items]
+    for a, b in paragraphs(text, end):
+        para = text[a:b]
+        opens = bool(_QUESTION.search(para) or _ANNOUNCE.search(para))
+        current = starts[-1]
+        if opens and (len(starts) == 1 or current[1] > 0):
+            starts.append([a, 0])
+        elif _ITEM.match(para) and len(starts) > 1:
+            current[1] += 1
+    if len(starts) > 1 and starts[1][0] == 0:
+        starts.pop(0)
+    return [(a, n) for a, n in starts]
+
+
+def numeral(n: int) -> str:
+    """A count up to 99 in Chinese numerals.
+
+    >>> [numeral(n) for n in (3, 10, 12, 20)]
+    ['三', '十', '十二', '二十']
+    """
+    if n <= 10:
+        return "零一二三四五六七八九十"[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else numeral(tens)) + "十" + ("" if ones == 0 else numeral(ones))
+
+
+def _section_names(index: int, items: int) -> tuple[str, str]:
+    if index == 0 and items == 0:
+        return "导语", "Intro"
+    if items == 0:
+        return f"第{numeral(index + 1)}部分", f"Part {index + 1}"
+    count = "两" if items == 2 else numeral(items)
+    return f"{count}个方面", f"{items} point{'s' if items != 1 else ''}"
+
+
+def source_coverage(
+    graph: Graph,
+    schema: Schema,
+    texts: Mapping[str, str],
+    positions: Mapping[URIRef, SourcePos] | None = None,
+) -> Coverage:
+    """How much of each source text in `texts` (id → text) the graph's quotes cover."""
+    facts = graph_facts(graph, schema, positions)
+    cited: dict[str, list[GraphFact]] = {}
+    for fact in facts.values():
+        for ev in fact.evidence:
+            cited.setdefault(ev, []).append(fact)
+    by_source: dict[str, list[Passage]] = {}
+    for quoted in passages(graph).values():
+        if 0 <= quoted.start <= quoted.end:
+            supported = sorted(
+                cited.get(quoted.id, []), key=lambda f: (f.subject, not f.is_entity, f.id)
+            )
+            by_source.setdefault(quoted.source, []).append(
+                Passage(quoted.id, quoted.start, quoted.end, quoted.exact, tuple(supported))
+            )
+    sources = []
+    for source_id, text in sorted(texts.items()):
+        node = ID[source_id]
+        sc = SourceCoverage(
+            source_id, label(graph, node, "zh"), label(graph, node, "en"), text, article_end(text)
+        )
+        sc.passages = sorted(by_source.get(source_id, []), key=lambda p: (p.start, p.end, p.id))
+        _measure(sc)
+        sources.append(sc)
+    return Coverage(sources)
+
+
+def _measure(sc: SourceCoverage) -> None:
+    text, end = sc.text, sc.article_end
+    quoted = [False] * len(text)
+    for p in sc.passages:
+        for i in range(max(0, p.start), min(p.end, len(text))):
+            quoted[i] = True
+    starts = section_starts(text, end)
+    bounds = [a for a, _ in starts] + [end]
+    for index, (a, items) in enumerate(starts):
+        b = bounds[index + 1]
+        spans = split_sentences(text, a, b)
+        sentences = [
+            Sentence(
+                s,
+                e,
+                text[s:e],
+                index,
+                letters(text[s:e]) >= MIN_CHARS,
+                any(quoted[s:e]),
+            )
+            for s, e in spans
+        ]
+        sc.sentences.extend(sentences)
+        counted = [s for s in sentences if s.substantive]
+        zh, en = _section_names(index, items)
+        body = [i for i in range(a, b) if unicodedata.category(text[i])[0] in "LN"]
+        sc.sections.append(
+            Section(
+                index,
+                zh,
+                en,
+                a,
+                b,
+                sentences[0].text if sentences else "",
+                len(counted),
+                sum(s.covered for s in counted),
+                len(body),
+                sum(quoted[i] for i in body),
+            )
+        )
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def render_coverage(coverage: Coverage, title: str = "gba-kg source coverage") -> str:
+    """`coverage` as one offline HTML page: every source's text with its quoted passages
+    highlighted and linked to the facts they support, and a table per section."""
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+    template = env.get_template("coverage.html")
+    return template.render(
+        title=title,
+        min_chars=MIN_CHARS,
+        coverage=coverage,
+        sources=[_page_source(sc) for sc in coverage.sources],
+    )
+
+
+def _page_source(sc: SourceCoverage) -> dict[str, Any]:
+    sections = []
+    for sec in sc.sections:
+        gaps = [
+            s.text
+            for s in sc.sentences
+            if s.section == sec.index and s.substantive and not s.covered
+        ]
+        sections.append(
+            {
+                "section": sec,
+                "anchor": f"{sc.source}--s{sec.index}",
+                "segments": _segments(sc, sec.start, sec.end),
+                "gaps": gaps,
+            }
+        )
+    return {
+        "coverage": sc,
+        "sections": sections,
+        "furniture": _segments(sc, sc.article_end, len(sc.text))
+        if sc.text[sc.article_end :].strip()
+        else [],
+        "passages": sc.passages,
+    }
+
+
+def _segments(sc: SourceCoverage, a: int, b: int) -> list[dict[str, Any]]:
+    """`text[a:b]` cut where quotes start and end; each piece names the innermost quote."""
+    cuts = {a, b}
+    for p in sc.passages:
+        for x in (p.start, p.end):
+            if a < x < b:
+                cuts.add(x)
+    points = sorted(cuts)
+    out: list[dict[str, Any]] = []
+    for lo, hi in zip(points, points[1:], strict=False):
+        covering = [p for p in sc.passages if p.start <= lo and hi <= p.end]
+        piece: dict[str, Any] = {
+            "text": sc.text[lo:hi],
+            "starts": [p.id for p in covering if p.start == lo],
+        }
+        if covering:
+            inner = min(covering, key=lambda p: (p.end - p.start, p.start, p.id))
+            facts = sum(len(p.facts) for p in covering)
+            piece.update(
+                passage=inner.id,
+                depth=min(len(covering), 3),
+                tip=f"{facts} fact(s) from {len(covering)} quote(s) · {inner.exact[:60]}",
+            )
+        out.append(piece)
+    return out
+
+
+def write_coverage(coverage: Coverage, out_file: str | Path = "build/coverage.html") -> Output:
+    """Write the coverage page to `out_file`, atomically."""
+    return write_file(out_file, render_coverage(coverage).encode("utf-8"))

@@ -1,0 +1,155 @@
+"""Source coverage: sentences, sections, the end of the article, and the page (escaped,
+offline, deterministic, with the per-section numbers)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from kg.coverage import (
+    MIN_CHARS,
+    article_end,
+    render_coverage,
+    section_starts,
+    split_sentences,
+)
+from tests.conftest import MINI, ROOT
+
+MINI_TEXT = (MINI / "sources" / "mini-source.txt").read_text(encoding="utf-8")
+PARAGRAPH = next(line for line in MINI_TEXT.splitlines() if line.startswith("三是"))
+
+# the mini source, recut into an intro, a question with its numbered answer, and a second
+# question; the furniture after the source line quotes nothing the article counts
+SECTIONED = f"""\
+省委常委、广州市委书记张硕辅:建设先行示范区既是深圳也是广州的重大历史机遇
+
+广州将从哪几个方面支持深圳?张硕辅作了如下介绍:
+
+{PARAGRAPH}
+
+两年来工作成效如何?
+
+一是交通枢纽建设成效显著。
+二是<b>城市</b>品质 & 品牌提升明显。
+
+来源:读特
+
+广告等商务合作,请点击这里
+"""
+
+
+def test_the_article_ends_at_the_source_line() -> None:
+    assert MINI_TEXT[article_end(MINI_TEXT) :].startswith("来源:读特")
+    assert article_end("没有来源行的文本。") == len("没有来源行的文本。")
+    text = "正文(来源:某报)继续。\n来源:读特 查看原文\n广告"
+    assert text[article_end(text) :].startswith("来源:读特")  # only at the start of a line
+
+
+def test_sentences_end_at_end_marks_and_line_breaks_and_keep_closing_quotes() -> None:
+    text = "他说:“我们要前进。”大家鼓掌!真的吗?是的;好\n标题行"
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "他说:“我们要前进。”",
+        "大家鼓掌!",
+        "真的吗?",
+        "是的;",
+        "好",
+        "标题行",
+    ]
+
+
+def test_sections_open_at_questions_and_list_announcements() -> None:
+    text = (
+        "标题\n\n导语。\n\n重点从五个方面支持:\n\n一是甲。\n\n二是乙。\n\n"
+        "希望提供什么服务?三方面介绍:\n\n一是丙。\n\n成效如何?\n\n那么十个方面是:\n\n一是丁。\n"
+    )
+    starts = section_starts(text, len(text))
+    assert [(text[a : a + 6], n) for a, n in starts] == [
+        ("标题\n\n导语", 0),
+        ("重点从五个方", 2),
+        ("希望提供什么", 1),
+        ("成效如何?\n", 1),  # the announcement right after the question does not open one
+    ]
+
+
+def _sectioned(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data)
+    (data / "sources" / "mini-source.txt").write_text(SECTIONED, encoding="utf-8")
+    return data
+
+
+def test_per_section_numbers(tmp_path: Path) -> None:
+    found = kg.coverage(kg.check(_sectioned(tmp_path)))
+    (source,) = found.sources
+    rows = [(s.name_zh, s.name_en, s.sentences, s.covered) for s in source.sections]
+    assert rows == [
+        ("导语", "Intro", 1, 1),  # the title, quoted by the source document
+        ("一个方面", "1 point", 7, 2),  # the question, its lead-in, the 三是 paragraph's five
+        ("两个方面", "2 points", 3, 0),  # a question and two numbered results
+    ]
+    assert (found.substantive, found.covered) == (11, 3)
+    assert found.summary_line() == "3 of 11 substantive sentences quoted (27.3%)"
+    assert all(s.covered_chars <= s.chars for s in source.sections)
+    assert MIN_CHARS == 8
+
+
+def test_the_page_is_escaped_offline_and_deterministic(tmp_path: Path) -> None:
+    data = _sectioned(tmp_path)
+    entities = data / "entities.yaml"
+    entities.write_text(
+        entities.read_text(encoding="utf-8").replace(
+            "en: Guangzhou}", 'en: "Guangzhou <script>alert(1)</script>"}'
+        ),
+        encoding="utf-8",
+    )
+    result = kg.check(data)
+    html = render_coverage(kg.coverage(result))
+    assert html == render_coverage(kg.coverage(kg.check(data)))
+    assert "<script" not in html
+    assert "Guangzhou &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "二是&lt;b&gt;城市&lt;/b&gt;品质 &amp; 品牌" in html  # source text is text too
+    assert "Content-Security-Policy" in html
+    for needle in ("<link", "src=", "http://", "https://", "@import", "url("):
+        assert needle not in html, needle
+    # every highlight links to a passage that is listed, and every passage has an anchor
+    targets = set(re.findall(r'href="#p-([^"]+)"', html))
+    listed = set(re.findall(r'<li id="p-([^"]+)"', html))
+    anchors = set(re.findall(r'<span id="at-([^"]+)"></span>', html))
+    assert targets and targets <= listed
+    assert listed == anchors
+    # the per-section table shows the numbers
+    assert re.search(r"一个方面 · 1 point</a></td><td>7</td>\s*<td>2</td><td>28.6%</td>", html)
+
+
+def test_kg_coverage_writes_the_page_and_prints_the_sections(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["coverage", "data", "--out", "out/coverage.html"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "mini-source: 3 of 6 substantive sentences quoted (50.0%)"
+    assert lines[-1].startswith("wrote out/coverage.html (")
+    first = Path("out/coverage.html").read_bytes()
+    assert (
+        CliRunner().invoke(main, ["coverage", "data", "--out", "out/coverage.html"]).exit_code == 0
+    )
+    assert Path("out/coverage.html").read_bytes() == first
+
+
+def test_the_real_article_has_its_five_parts() -> None:
+    found = kg.coverage(kg.check(ROOT / "data"))
+    (source,) = found.sources
+    assert [s.name_zh for s in source.sections] == [
+        "导语",
+        "五个方面",
+        "三个方面",
+        "十个方面",
+        "七个方面",
+    ]
+    assert sum(s.sentences for s in source.sections) == found.substantive
+    assert sum(s.covered for s in source.sections) == found.covered
+    assert found.share > 0.8  # the curation covers most of the interview
+    assert "热门评论" not in " ".join(s.text for s in source.sentences)  # furniture not counted
