@@ -1,0 +1,53 @@
+"""kg stats: entities and statements per class and source, evidence, orphans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from tests.conftest import MINI
+
+
+def test_stats_of_the_mini_data() -> None:
+    found = kg.stats(kg.check(MINI))
+    assert (found.entities, found.statements, found.passages) == (9, 10, 8)
+    assert found.per_class["City"] == {"entities": 3, "statements": 0}
+    assert found.per_class["Airport"] == {"entities": 2, "statements": 3}
+    assert sum(c["entities"] for c in found.per_class.values()) == found.entities
+    assert sum(c["statements"] for c in found.per_class.values()) == found.statements
+    assert found.per_source == {"mini-source": {"entities": 9, "statements": 10, "passages": 8}}
+    assert sum(found.evidence_per_statement.values()) == found.statements
+    assert sum(found.per_property.values()) == found.statements
+    assert found.orphans == []
+
+
+def test_an_entity_with_no_relation_is_an_orphan(data_dir: Path) -> None:
+    (data_dir / "more.yaml").write_text(
+        "source: mini-source\n"
+        "entities:\n"
+        "  - id: nansha\n"
+        "    type: District\n"
+        "    label: {zh: 南沙, en: Nansha}\n"
+        '    quote: "尽早实现南沙与深圳新增衔接通道"\n',
+        encoding="utf-8",
+    )
+    found = kg.stats(kg.check(data_dir))
+    assert found.orphans == [{"id": "nansha", "type": "District", "zh": "南沙", "en": "Nansha"}]
+
+
+def test_kg_stats_text_and_json(data_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["stats", "data"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["entities    9", "statements  10"]
+    assert "orphans (no relation to another entity): 0" in lines
+    result = CliRunner().invoke(main, ["stats", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["entities"] == 9
+    assert data["evidence_per_statement"]["min"] >= 1
+    assert data["per_source"]["mini-source"]["statements"] == 10
