@@ -84,7 +84,7 @@ def describe_char(ch: str) -> str:
     'invisible character U+200B ZERO WIDTH SPACE'
     """
     code = ord(ch)
-    name = unicodedata.name(ch, _CONTROL_NAMES.get(code, "unnamed"))
+    name = unicodedata.name(ch, _CONTROL_NAMES.get(code, ""))
     if unicodedata.category(ch) == "Cc":
         kind = "control character"
     elif unicodedata.category(ch) in ("Zl", "Zp"):
@@ -107,7 +107,7 @@ def describe_char(ch: str) -> str:
         kind = "bidirectional mark"
     else:
         kind = "invisible character"
-    return f"{kind} U+{code:04X} {name}"
+    return f"{kind} U+{code:04X} {name}".rstrip()
 
 
 def yaml11_reading(text: str) -> str | None:

@@ -220,6 +220,7 @@ class _Checker:
         self.matches: dict[tuple[str, str], QuoteMatch | None] = {}
         self.classes: dict[str, ClassInfo] = {}  # entity id → class, for reference checks
         self.source_docs: set[str] = set()
+        self.bad_sources: set[SourcePos] = set()  # `source:` lines already reported
         self.indexed: set[int] = set()  # id() of each entity that owns its id
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
         self.acyclic: list[tuple[PropertyInfo, str, str, SourcePos]] = []  # prop, from, to
@@ -320,9 +321,11 @@ class _Checker:
         doc = self.sources.get(source) if ID_PATTERN.fullmatch(source) else None
         match = None
         if not ID_PATTERN.fullmatch(source):  # never a path or URL: nothing is opened
-            if not any(s == source for s, _ in self.matches):
+            where = source_pos or pos
+            if where not in self.bad_sources:  # once per `source:` line
+                self.bad_sources.add(where)
                 self.problem(
-                    source_pos or pos,
+                    where,
                     f"source '{source}' is not a source id: {_describe_id_fault(source)}",
                     "name a text of data/sources/ by its id, without folder, '.txt' or URL: "
                     "`source: some-id` for data/sources/some-id.txt",

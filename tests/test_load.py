@@ -240,9 +240,9 @@ def test_nothing_is_constructed_from_any_tag(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("char", "described"),
     [
-        ("\x01", "control character U+0001 unnamed"),
+        ("\x01", "control character U+0001"),
         ("\x7f", "control character U+007F DELETE"),
-        ("\x9b", "control character U+009B unnamed"),
+        ("\x9b", "control character U+009B"),
         ("\u2066", "bidirectional control U+2066 LEFT-TO-RIGHT ISOLATE"),
         ("\u200f", "bidirectional mark U+200F RIGHT-TO-LEFT MARK"),
         ("\ufeff", "invisible character U+FEFF ZERO WIDTH NO-BREAK SPACE"),
