@@ -15,6 +15,7 @@ Data reaches the page only as JSON inside a `<script type="application/json">` e
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -67,6 +68,7 @@ _SHAPES = {
     "Metric": "dot",
 }
 _OTHER_COLOR = "#999999"
+_AHEAD = ((1, -1), (1, 0), (1, 1), (0, 1))  # half of a grid cell's neighbours
 
 SENTENCE_ENDS = "。!?;!?;\n"
 """Where a surrounding sentence stops (full-width and ASCII end marks, and line breaks)."""
@@ -375,28 +377,23 @@ def layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) ->
         for i in range(n):
             grid[(int(xs[i] // cell), int(ys[i] // cell))].append(i)
         for (cx, cy), members in grid.items():
-            near = [
-                j
-                for ox in (-1, 0, 1)
-                for oy in (-1, 0, 1)
-                for j in grid.get((cx + ox, cy + oy), ())
-            ]
-            for i in members:
+            # each pair once: this cell's later members, and the cells ahead of it
+            ahead = [j for ox, oy in _AHEAD for j in grid.get((cx + ox, cy + oy), ())]
+            for a, i in enumerate(members):
                 xi, yi = xs[i], ys[i]
                 sx = sy = 0.0
-                for j in near:
-                    if j == i:
-                        continue
+                for j in itertools.chain(members[a + 1 :], ahead):
                     dx, dy = xi - xs[j], yi - ys[j]
                     d2 = dx * dx + dy * dy
                     if d2 >= reach2:
                         continue
                     if d2 < 1e-12:  # two nodes on one spot: part them along a fixed direction
-                        dx, dy = (1e-6, 0.0) if i < j else (-1e-6, 0.0)
-                        d2 = 1e-12
+                        dx, dy, d2 = 1e-6, 0.0, 1e-12
                     f = k2 / d2
                     sx += dx * f
                     sy += dy * f
+                    fx[j] -= dx * f
+                    fy[j] -= dy * f
                 fx[i] += sx
                 fy[i] += sy
         for i, j in pairs:
