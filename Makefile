@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean browser
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean browser fonts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,8 +35,18 @@ fmt: setup ## apply ruff fixes and formatting
 typecheck: setup ## mypy --strict on kg/
 	$(BIN)/mypy
 
-pytest: setup ## the test suite only
+pytest: setup fonts ## the test suite only
 	$(BIN)/pytest
+
+# the notebooks' figures have zh labels: matplotlib needs a CJK font (Debian fonts-noto-cjk).
+# Without one the figures still render, with boxes for Chinese, and the notebook says so.
+fonts: ## install a CJK font (Debian fonts-noto-cjk) for the notebooks' figures
+	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
+	  && ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk; } \
+	  || echo "WARNING: apt-get could not install fonts-noto-cjk: figures will show boxes for Chinese"; \
+	  rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/matplotlib; \
+	fi
 
 test: lint typecheck browser pytest ## set up, then lint, type-check and run every test
 
