@@ -244,4 +244,3 @@ def diff(
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
     return graph_stats(result.graph, result.schema)
-
