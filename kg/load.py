@@ -188,7 +188,18 @@ def load_facts(data_dir: str | Path) -> Facts:
     data_dir = Path(data_dir)
     facts = Facts()
     problems: list[Problem] = []
+    inside = data_dir.resolve()
     for path in find_data_files(data_dir):
+        if not path.resolve().is_relative_to(inside):
+            problems.append(
+                Problem(
+                    SourcePos(str(path), 1),
+                    "a data file must be a file inside the data folder, and this one leads to "
+                    f"{path.resolve()}; it was not read",
+                    "copy the file into the data folder instead of linking to it",
+                )
+            )
+            continue
         reader = _FileReader(path, facts, problems)
         reader.read()
         facts.files.append(reader.name)

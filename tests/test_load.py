@@ -93,6 +93,21 @@ def test_files_under_sources_are_not_read_as_facts(tmp_path: Path) -> None:
     assert load_facts(folder).files == [str(folder / "a.yaml")]
 
 
+def test_a_data_file_linked_from_outside_the_folder_is_not_read(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "d", "entities: []\n")
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("entities: []\n", encoding="utf-8")
+    (folder / "b.yaml").symlink_to(outside)
+    (folder / "c.yaml").symlink_to(folder / "a.yaml")  # a link inside the folder is fine
+    with pytest.raises(kg.KgError) as info:
+        load_facts(folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder}/b.yaml:1: a data file must be a file inside the data folder, and this one "
+        f"leads to {outside}; it was not read — copy the file into the data folder instead of "
+        "linking to it"
+    ]
+
+
 def test_all_files_are_read_and_problems_from_all_of_them_reported(tmp_path: Path) -> None:
     folder = tmp_path / "d"
     folder.mkdir()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.export import MANIFEST, WRITERS
+from kg.export import MANIFEST, WRITERS, write_file
 from tests.conftest import MINI
 
 _OPENED: list[str] | None = None  # filled by the audit hook while a test listens
@@ -54,6 +54,18 @@ def test_a_symlinked_output_is_replaced_not_written_through(tmp_path: Path) -> N
     assert not (out / "graph.ttl").is_symlink() and (out / "graph.ttl").is_file()
     assert not (out / MANIFEST).is_symlink()
     assert "gbr:guangzhou" in (out / "graph.ttl").read_text(encoding="utf-8")
+
+
+def test_a_single_page_written_over_a_link_replaces_the_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "precious.html"
+    elsewhere.write_text("keep me\n", encoding="utf-8")
+    page = tmp_path / "out" / "view.html"
+    page.parent.mkdir()
+    page.symlink_to(elsewhere)
+    write_file(page, b"<!doctype html>\n")
+    assert elsewhere.read_text(encoding="utf-8") == "keep me\n"
+    assert not page.is_symlink() and page.read_bytes() == b"<!doctype html>\n"
+    assert sorted(p.name for p in page.parent.iterdir()) == ["view.html"]  # no temporary file
 
 
 def test_a_build_leaves_the_working_directory_unchanged(

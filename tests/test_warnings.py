@@ -80,10 +80,6 @@ def test_warnings_are_printed_beside_errors_and_not_counted_as_problems(
     assert lines[-1] == "1 problem found, 2 warnings"
 
 
-def test_the_real_data_has_no_look_alike_entities() -> None:
-    assert kg.check("data").warnings == []
-
-
 def test_a_kg_error_keeps_errors_and_warnings_apart() -> None:
     error = Problem(SourcePos("a.yaml", 2), "bad")
     warning = Problem(SourcePos("a.yaml", 1), "odd", "look", WARNING)
