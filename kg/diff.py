@@ -208,6 +208,8 @@ def _fact(f: GraphFact) -> str:
 
 def _change(c: Change) -> str:
     if c.old.is_entity:
+        if c.old.value == c.new.value:
+            return f"entity: {_value(c.new)}"
         return f"entity: {_value(c.old)} → {_value(c.new)}"
     old, new = _value(c.old), _value(c.new)
     if old == new:
