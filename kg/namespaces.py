@@ -38,6 +38,8 @@ class KG(DefinedNamespace):
     yamlRange: URIRef
     languages: URIRef
     requiredLanguages: URIRef
+    viewColor: URIRef
+    viewShape: URIRef
     acyclic: URIRef
 
 

@@ -32,42 +32,34 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
-from kg.namespaces import GBA, OA, PROV
-from kg.ontology import Schema
+from kg.namespaces import GBA, KG, OA, PROV
+from kg.ontology import ClassInfo, Schema
 
 _VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _TEMPLATES = Path(__file__).parent / "templates"
 
-# one colour and shape per top-level kind of entity; subclasses share their ancestor's
-_PALETTE = {
-    "Person": "#e15759",
-    "Post": "#ff9da7",
-    "Organization": "#f28e2b",
-    "Place": "#4e79a7",
-    "Infrastructure": "#59a14f",
-    "Project": "#8cd17d",
-    "IndustryCluster": "#b07aa1",
-    "Initiative": "#d4a6c8",
-    "CooperationArea": "#edc948",
-    "Event": "#9c755f",
-    "Document": "#bab0ac",
-    "Metric": "#76b7b2",
-}
-_SHAPES = {
-    "Person": "dot",
-    "Post": "triangleDown",
-    "Organization": "square",
-    "Place": "hexagon",
-    "Infrastructure": "triangle",
-    "Project": "diamond",
-    "IndustryCluster": "star",
-    "Initiative": "diamond",
-    "CooperationArea": "star",
-    "Event": "triangle",
-    "Document": "square",
-    "Metric": "dot",
-}
 _OTHER_COLOR = "#999999"
+
+
+def _kind(schema: Schema, info: ClassInfo | None) -> str:
+    """The nearest ancestor class with a view colour in the ontology (`kg:viewColor`)."""
+    if info is None:
+        return "Entity"
+    styled = [a for a in info.ancestors if schema.graph.value(a, KG.viewColor) is not None]
+    if not styled:
+        return "Entity"
+    nearest = max(styled, key=lambda a: (len(schema.classes[a].ancestors), str(a)))
+    return _local(nearest)
+
+
+def _style(schema: Schema, kind: str) -> dict[str, str]:
+    """Colour and shape of a kind, from the ontology's kg:viewColor and kg:viewShape."""
+    cls = GBA._NS[kind]
+    color = schema.graph.value(cls, KG.viewColor)
+    shape = schema.graph.value(cls, KG.viewShape)
+    return {"color": str(color or _OTHER_COLOR), "shape": str(shape or "dot")}
+
+
 _AHEAD = ((1, -1), (1, 0), (1, 1), (0, 1))  # half of a grid cell's neighbours
 
 SENTENCE_ENDS = "。!?;!?;\n"
@@ -117,7 +109,7 @@ def network_graph(
     for node in entities:
         cls = _most_specific(schema, set(graph.objects(node, RDF.type)))
         info = schema.classes.get(cls)
-        kind = next((a for a in _PALETTE if info and GBA._NS[a] in info.ancestors), "Entity")
+        kind = _kind(schema, info)
         pos = positions.get(node)
         net.add_node(
             _local(node),
@@ -441,8 +433,7 @@ def render_network(
             "x": where[node][0],
             "y": where[node][1],
             "value": degree.get(node, 0),
-            "color": _PALETTE.get(attrs["kind"], _OTHER_COLOR),
-            "shape": _SHAPES.get(attrs["kind"], "dot"),
+            **_style(schema, attrs["kind"]),
         }
         for node, attrs in nodes
     ]
@@ -505,8 +496,7 @@ def render_network(
             {
                 "kind": kind,
                 "count": count,
-                "color": _PALETTE.get(kind, _OTHER_COLOR),
-                "shape": _SHAPES.get(kind, "dot"),
+                **_style(schema, kind),
                 **_names(_class_labels(schema, kind), kind),
             }
             for kind, count in sorted(kinds.items())

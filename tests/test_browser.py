@@ -280,10 +280,12 @@ def big_network(n: int) -> Any:
 
     import networkx as nx
 
-    from kg.network import _PALETTE
+    from kg.namespaces import KG
+    from kg.ontology import read_schema
 
     rng = random.Random(3)
-    kinds = sorted(_PALETTE)
+    schema = read_schema()
+    kinds = sorted(str(c).rsplit("#", 1)[-1] for c in schema.graph.subjects(KG.viewColor, None))
     net = nx.MultiDiGraph()
     for i in range(n):
         kind = kinds[i % len(kinds)]
