@@ -158,26 +158,43 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
 @main.command(short_help="Ask the built graph a SPARQL question.")
 @click.argument("query_text", metavar="[QUERY | NAME]", required=False)
 @click.option(
-    "-f", "--file", "query_file", type=click.Path(dir_okay=False, path_type=Path),
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Read the query from this .rq file.",
 )
 @click.option(
-    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="Bind a declared parameter (repeatable); bound as an RDF term, never pasted.",
 )
 @click.option(
-    "--format", "fmt", default="table", show_default=True,
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
     type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
 )
 @click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
 @click.option(
-    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
-    show_default=True, help="Folder holding the built graph (graph.nt).",
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder holding the built graph (graph.nt).",
 )
 @click.option(
-    "--queries", "queries_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None, help="Folder of saved questions (default: the project's queries/).",
+    "--queries",
+    "queries_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of saved questions (default: the project's queries/).",
 )
 def query(
     query_text: str | None,
@@ -223,23 +240,56 @@ def query(
 
 @main.command(short_help="Serve the built graph as a read-only SPARQL endpoint.")
 @click.option(
-    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
-    show_default=True, help="Folder holding the built graph (graph.nt).",
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder holding the built graph (graph.nt).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0 picks a free one).")
-@click.option("--timeout", "timeout_s", default=Limits.timeout_s, show_default=True,
-              type=click.FloatRange(min=0.1), help="Seconds a query may run before it is killed.")
-@click.option("--max-rows", default=Limits.max_rows, show_default=True,
-              type=click.IntRange(min=1), help="Rows (or triples) per answer; more are cut.")
-@click.option("--max-bytes", default=Limits.max_bytes, show_default=True,
-              type=click.IntRange(min=1024), help="Bytes per answer; more are cut.")
-@click.option("--workers", default=Limits.workers, show_default=True,
-              type=click.IntRange(1, 32), help="Queries that run at once (worker processes).")
 @click.option(
-    "--queries", "queries_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None, help="Folder of saved questions (default: the project's queries/).",
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=Limits.timeout_s,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query may run before it is killed.",
+)
+@click.option(
+    "--max-rows",
+    default=Limits.max_rows,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows (or triples) per answer; more are cut.",
+)
+@click.option(
+    "--max-bytes",
+    default=Limits.max_bytes,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Bytes per answer; more are cut.",
+)
+@click.option(
+    "--workers",
+    default=Limits.workers,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Queries that run at once (worker processes).",
+)
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of saved questions (default: the project's queries/).",
 )
 def serve(
     build_dir: Path,
@@ -275,20 +325,39 @@ def serve(
 
 @main.command(short_help="Replace a named graph in a SPARQL store with the built graph.")
 @click.argument("url")
-@click.option("--graph", "graph", default=DEFAULT_GRAPH, show_default=True,
-              help="IRI of the named graph to replace.")
+@click.option(
+    "--graph",
+    "graph",
+    default=DEFAULT_GRAPH,
+    show_default=True,
+    help="IRI of the named graph to replace.",
+)
 @click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead.")
 @click.option(
-    "--build", "build_dir", type=click.Path(file_okay=False, path_type=Path), default="build",
-    show_default=True, help="Folder holding the built graph (graph.nt).",
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder holding the built graph (graph.nt).",
 )
 @click.option("--user", default=None, help="User for HTTP Basic authentication.")
-@click.option("--password", envvar="KG_PUSH_PASSWORD", default=None,
-              help="Password for --user (or set KG_PUSH_PASSWORD).")
-@click.option("--token", envvar="KG_PUSH_TOKEN", default=None,
-              help="Bearer token (or set KG_PUSH_TOKEN).")
-@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
-              help="Seconds to wait for the store.")
+@click.option(
+    "--password",
+    envvar="KG_PUSH_PASSWORD",
+    default=None,
+    help="Password for --user (or set KG_PUSH_PASSWORD).",
+)
+@click.option(
+    "--token", envvar="KG_PUSH_TOKEN", default=None, help="Bearer token (or set KG_PUSH_TOKEN)."
+)
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds to wait for the store.",
+)
 def push(
     url: str,
     graph: str,
