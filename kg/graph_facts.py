@@ -7,7 +7,7 @@ differ in) both work on this view, so they need only the graph, not the YAML it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
@@ -15,7 +15,21 @@ from rdflib.term import Node
 
 from kg.facts import SourcePos
 from kg.namespaces import GBA, OA, PROV
-from kg.ontology import Schema
+from kg.ontology import PropertyInfo, Schema
+
+
+def reified_statements(
+    graph: Graph, schema: Schema, entities: Container[Node]
+) -> Iterator[tuple[Node, URIRef, PropertyInfo, Node]]:
+    """Each `rdf:Statement` about one of `entities` whose predicate the ontology maps, sorted:
+    (statement node, subject, property, object)."""
+    for st in sorted(graph.subjects(RDF.type, RDF.Statement), key=str):
+        subject = graph.value(st, RDF.subject)
+        predicate = graph.value(st, RDF.predicate)
+        obj = graph.value(st, RDF.object)
+        prop = schema.by_iri.get(predicate) if isinstance(predicate, URIRef) else None
+        if isinstance(subject, URIRef) and subject in entities and prop and obj is not None:
+            yield st, subject, prop, obj
 
 
 @dataclass(frozen=True)
@@ -138,15 +152,7 @@ def graph_facts(
             quotes,
             str(pos) if pos else "",
         )
-    for st in sorted(graph.subjects(RDF.type, RDF.Statement), key=str):
-        subject = graph.value(st, RDF.subject)
-        predicate = graph.value(st, RDF.predicate)
-        obj = graph.value(st, RDF.object)
-        prop = schema.by_iri.get(predicate) if isinstance(predicate, URIRef) else None
-        if not isinstance(subject, URIRef) or subject not in entities:
-            continue
-        if prop is None or obj is None:
-            continue
+    for st, subject, prop, obj in reified_statements(graph, schema, entities):
         qualifiers = sorted(
             (qprop.key, str(v))
             for q, v in graph.predicate_objects(st)

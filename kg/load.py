@@ -208,6 +208,24 @@ def load_facts(data_dir: str | Path) -> Facts:
     return facts
 
 
+def decode_utf8(raw: bytes, name: str, problems: list[Problem]) -> str | None:
+    """Strict UTF-8 (a BOM is dropped); a bad byte is a problem with its line and column."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(
+            Problem(
+                SourcePos(name, line),
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, column {column})",
+                "save the file as UTF-8; a file saved as GBK or GB18030 must be converted, "
+                "e.g. `iconv -f GB18030 -t UTF-8`",
+            )
+        )
+        return None
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A 'did you mean …?' hint naming the closest choices (ties included), or ''.
 
@@ -291,17 +309,8 @@ class _FileReader:
                 "split it into several files, one per topic",
             )
             return None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            self.problem(
-                SourcePos(self.name, line),
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, column {column})",
-                "save the file as UTF-8; a file saved as GBK or GB18030 must be converted, "
-                "e.g. `iconv -f GB18030 -t UTF-8`",
-            )
+        text = decode_utf8(raw, self.name, self.problems)
+        if text is None:
             return None
         if not self._check_characters(text):
             return None

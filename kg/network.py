@@ -32,6 +32,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
+from kg.graph_facts import reified_statements
 from kg.namespaces import GBA, KG, OA, PROV
 from kg.ontology import ClassInfo, Schema
 
@@ -183,15 +184,7 @@ def _statements(
     """Every reified statement about an entity, as page data; and the evidence they cite."""
     out: dict[str, dict[str, Any]] = {}
     cited: set[Node] = set()
-    for st in graph.subjects(RDF.type, RDF.Statement):
-        subject = graph.value(st, RDF.subject)
-        predicate = graph.value(st, RDF.predicate)
-        obj = graph.value(st, RDF.object)
-        prop = schema.by_iri.get(predicate) if isinstance(predicate, URIRef) else None
-        if not isinstance(subject, URIRef) or subject not in entities:
-            continue
-        if prop is None or obj is None:
-            continue
+    for st, subject, prop, obj in reified_statements(graph, schema, entities):
         evidence = sorted(graph.objects(st, PROV.wasDerivedFrom), key=str)
         cited.update(evidence)
         qualifiers = []

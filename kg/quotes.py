@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.errors import KgError, Problem
 from kg.facts import SourcePos
-from kg.load import FORBIDDEN, describe_char
+from kg.load import FORBIDDEN, decode_utf8, describe_char
 
 CONTEXT = 32  # characters kept before and after a quote as TextQuoteSelector prefix/suffix
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a source text larger than this (4 MiB) is not read
@@ -160,18 +160,8 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
             )
         )
         return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(
-            Problem(
-                SourcePos(str(path), line),
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}, column {column})",
-                "save the source text as UTF-8, e.g. `iconv -f GB18030 -t UTF-8`",
-            )
-        )
+    text = decode_utf8(raw, str(path), problems)
+    if text is None:
         return None
     for number, line_text in enumerate(text.split("\n"), start=1):
         found = FORBIDDEN.search(line_text)

@@ -80,8 +80,9 @@ def test_a_source_that_is_not_utf8_is_reported_at_its_line_and_column(tmp_path: 
     folder = _sources_dir(tmp_path)
     (folder / "gbk.txt").write_bytes("第一行\n第二行".encode("gbk"))
     assert _read_problems(folder) == [
-        f"{folder}/gbk.txt:1: not valid UTF-8 (byte 0xb5 at line 1, column 1) — save the source "
-        "text as UTF-8, e.g. `iconv -f GB18030 -t UTF-8`"
+        f"{folder}/gbk.txt:1: not valid UTF-8 (byte 0xb5 at line 1, column 1) — save the file "
+        "as UTF-8; a file saved as GBK or GB18030 must be converted, e.g. "
+        "`iconv -f GB18030 -t UTF-8`"
     ]
 
 
