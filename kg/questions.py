@@ -45,7 +45,7 @@ def default_queries_dir() -> Path:
 
 def _to_id(text: str) -> ox.NamedNode:
     if not _ID.fullmatch(text):
-        raise ValueError("an entity id is ASCII kebab-case, e.g. guangzhou")
+        raise ValueError("an entity id (ASCII kebab-case, e.g. guangzhou)")
     return ox.NamedNode(str(ID[text]))
 
 
@@ -70,7 +70,10 @@ def _to_decimal(text: str) -> ox.Literal:
 
 
 def _to_date(text: str) -> ox.Literal:
-    date.fromisoformat(text)  # raises ValueError for a non-date
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("a date (YYYY-MM-DD)") from None
     return ox.Literal(text, datatype=ox.NamedNode(XSD + "date"))
 
 
