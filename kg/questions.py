@@ -51,7 +51,7 @@ def _to_id(text: str) -> ox.NamedNode:
 
 def _to_iri(text: str) -> ox.NamedNode:
     if not re.fullmatch(r"[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+", text, flags=re.I):
-        raise ValueError('an absolute IRI has no spaces or <>"{}|^`\\')
+        raise ValueError('an absolute IRI (no spaces or <>"{}|^`\\)')
     return ox.NamedNode(text)
 
 
