@@ -1,41 +1,44 @@
-"""Time each stage of the pipeline, as multiples of the bare YAML parse of the same files.
+"""The benchmark of issue 8: each stage of `kg build` on generated data, against the floor.
 
-Run `make bench`, or `python bench/run.py [DATA_DIR] [--copies 1 10 100] [--repeat N]`.
-`--copies N` builds a larger data set from DATA_DIR: N copies of every data file, with every
-entity id and named-quote id suffixed per copy (references follow), the source documents
-kept once, and every quote still verbatim in the source. Every figure is measured in this
-one process against PyYAML's CSafeLoader reading the same files (the floor any YAML tool
-pays), because absolute times drift on shared machines. Prints Markdown tables.
+Run `make bench`, or `python bench/run.py [--sizes 1000 10000 100000] [--repeat N]`.
+
+For each size, `bench/generate.py` writes synthetic curated data (100 entities a file, ten
+files to a generated source text), then a fresh Python process measures it, so that each
+size's peak memory is its own. That process prints, as Markdown tables:
+
+- the wall time of each stage (start-up: ontology, shapes and rules; load; validate; build;
+  SHACL shapes; rule queries; each writer) as a multiple of the bare parse of the same files
+  with PyYAML's `CSafeLoader` (the floor any YAML tool pays), and the process's peak
+  resident set size (`getrusage` `ru_maxrss`, Linux) after the stage: a stage that raises it
+  is the one that needed the memory;
+- three ratios measured in the same process: (1) the whole `kg.build` against the bare parse;
+  (2) against a naive pipeline written here (`yaml.safe_load`, rdflib `Graph.add` of an
+  equivalent graph, rdflib's Turtle, N-Triples and JSON-LD serialisers); (3) each saved
+  question through `kg.query.run_question` against the same SPARQL on a bare pyoxigraph store;
+- rebuilds with the build cache: no change, and one file of a hundred changed, against a
+  full build (`kg.build(..., cache=False)`).
+
+Timings are medians of `--repeat` runs (default 3 below 10,000 entities, else 1). Absolute
+times drift on shared machines; the ratios, measured side by side, drift much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import platform
 import resource
-import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import yaml
-from rdflib import Literal, URIRef
-
-import kg
-from kg.build import build_graph
-from kg.export import WRITERS, Graphs
-from kg.load import SOURCES_DIR, find_data_files, load_facts
-from kg.namespaces import ID
-from kg.ontology import read_schema
-from kg.query import run_question, saved_questions
-from kg.quotes import read_sources
-from kg.rules import graph_store
-from kg.shapes import check_shapes, read_shapes
-from kg.validate import check_facts
+sys.path.insert(0, str(Path(__file__).parent))
 
 T = TypeVar("T")
 
@@ -51,149 +54,326 @@ def timed(func: Callable[[], T], repeat: int) -> tuple[float, T]:
     return statistics.median(times), result
 
 
-def make_copies(data_dir: Path, copies: int, target: Path) -> None:
-    """Write `copies` renamed copies of `data_dir`'s facts into `target` (see module doc)."""
-    shutil.copytree(data_dir / SOURCES_DIR, target / SOURCES_DIR)
-    facts = load_facts(data_dir)
-    source_docs = {e.id.text for e in facts.entities if e.type.text == "SourceDocument"}
-    names = ({e.id.text for e in facts.entities} | {q.id for q in facts.quotes}) - source_docs
-    for path in find_data_files(data_dir):
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.CBaseLoader)
-        for k in range(copies):
-            suffix = f"-c{k}" if k else ""
-            copy = _rename(root, names, suffix, source_docs if k else set())
-            out = target / f"{path.stem}-c{k}.yaml"
-            out.write_text(yaml.serialize(copy, allow_unicode=True), encoding="utf-8")
+def peak_mib() -> float:
+    """This process's peak resident set size so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _rename(node: yaml.Node, names: set[str], suffix: str, drop: set[str]) -> yaml.Node:
-    if isinstance(node, yaml.ScalarNode):
-        value = node.value + suffix if suffix and node.value in names else node.value
-        return yaml.ScalarNode(node.tag, value, style=node.style)
-    if isinstance(node, yaml.SequenceNode):
-        items = [
-            _rename(item, names, suffix, drop)
-            for item in node.value
-            if not _is_entity_in(item, drop)
-        ]
-        return yaml.SequenceNode(node.tag, items, flow_style=node.flow_style)
-    assert isinstance(node, yaml.MappingNode)
-    pairs = [
-        (_rename(k, names, suffix, drop), _rename(v, names, suffix, drop)) for k, v in node.value
-    ]
-    return yaml.MappingNode(node.tag, pairs, flow_style=node.flow_style)
+def example_params() -> dict[str, dict[str, str]]:
+    """Parameters for the saved questions that take them, on the generated data."""
+    return {
+        "about": {"entity": "initiative-0000-0"},
+        "co-built": {"city": "city-0000-0", "partner": "city-0000-1"},
+        "evidence": {
+            "subject": "science-city-0000-0",
+            "property": "https://w3id.org/gba-kg/ontology#linkedWith",
+            "object": "science-city-0000-1",
+        },
+        "facts-from-passage": {"passage": "第〇组合作举措"},
+        "facts-from-source": {"source": "synthetic-source-0000"},
+        "links-of-place": {"place": "city-0000-0"},
+    }
 
 
-def _is_entity_in(node: yaml.Node, ids: set[str]) -> bool:
-    if not isinstance(node, yaml.MappingNode):
-        return False
-    return any(k.value == "id" and getattr(v, "value", None) in ids for k, v in node.value)
+def naive_pipeline(data_dir: Path) -> tuple[dict[str, float], int]:
+    """`yaml.safe_load` + rdflib `Graph.add` + rdflib serialisers: the obvious way.
+
+    The graph is the same shape as kg's: types (with superclasses), labels, alt labels, the
+    plain triple and a reified statement per value, and one evidence node per quote with
+    both selectors. No checks. Returns stage times and the triple count.
+    """
+    import yaml
+    from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+
+    from kg.ontology import read_schema
+
+    gba = Namespace("https://w3id.org/gba-kg/ontology#")
+    gbr = Namespace("https://w3id.org/gba-kg/id/")
+    prov = Namespace("http://www.w3.org/ns/prov#")
+    oa = Namespace("http://www.w3.org/ns/oa#")
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    schema = read_schema()
+    types = {c.yaml_type: c for c in schema.classes.values() if c.yaml_type}
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (data_dir / "sources").glob("*.txt")}
+    docs = []
+    for path in sorted(data_dir.rglob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            docs.append(yaml.safe_load(handle))
+    times["naive: yaml.safe_load"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    g = Graph()
+    add = g.add
+
+    def evidence(source: str, quote: str) -> URIRef:
+        at = texts[source].find(quote)
+        node = gbr[f"{source}--{at}-{at + len(quote)}"]
+        sel_q, sel_p = URIRef(f"{node}--quote"), URIRef(f"{node}--position")
+        add((node, RDF.type, gba.Evidence))
+        add((node, oa.hasSource, gbr[source]))
+        add((node, oa.hasSelector, sel_q))
+        add((node, oa.hasSelector, sel_p))
+        add((sel_q, oa.exact, Literal(quote)))
+        add((sel_p, oa.start, Literal(at, datatype=XSD.nonNegativeInteger)))
+        add((sel_p, oa.end, Literal(at + len(quote), datatype=XSD.nonNegativeInteger)))
+        return node
+
+    for doc in docs:
+        source = doc["source"]
+        named = doc.get("quotes", {})
+        for ent in doc["entities"]:
+            node = gbr[ent["id"]]
+            for cls in types[ent["type"]].ancestors:
+                add((node, RDF.type, cls))
+            for lang, text in ent["label"].items():
+                add((node, RDFS.label, Literal(text, lang=lang)))
+            for lang, texts_ in ent.get("alt", {}).items():
+                for text in texts_:
+                    add((node, SKOS.altLabel, Literal(text, lang=lang)))
+            add((node, prov.wasDerivedFrom, evidence(source, ent.get("quote", ""))))
+            for key, value in ent.items():
+                prop = schema.properties.get(key)
+                if key in ("label", "alt", "quote") or prop is None:
+                    continue
+                for item in value if isinstance(value, list) else [value]:
+                    quotes = []
+                    if isinstance(item, dict):
+                        quotes = [item["quote"]] if "quote" in item else []
+                        quotes += [named[item["cite"]]] if "cite" in item else []
+                        item = item["value"]
+                    obj = gbr[item] if prop.is_object_property else Literal(item)
+                    add((node, prop.iri, obj))
+                    st = gbr[f"{ent['id']}--{key}--{item}"]
+                    add((st, RDF.type, RDF.Statement))
+                    add((st, RDF.subject, node))
+                    add((st, RDF.predicate, prop.iri))
+                    add((st, RDF.object, obj))
+                    for quote in quotes:
+                        add((st, prov.wasDerivedFrom, evidence(source, quote)))
+    times["naive: rdflib Graph.add"] = time.perf_counter() - start
+    for fmt, label in (("turtle", "Turtle"), ("nt", "N-Triples"), ("json-ld", "JSON-LD")):
+        start = time.perf_counter()
+        g.serialize(format=fmt, encoding="utf-8")
+        times[f"naive: rdflib {label} serialiser"] = time.perf_counter() - start
+    return times, len(g)
 
 
-def measure(data_dir: Path, repeat: int) -> None:
-    """Print one table of stage timings for `data_dir`."""
+def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
+    """Every figure for one data folder, in this process (see the module doc)."""
+    import pyoxigraph as ox
+
+    import kg
+    from kg.query import load_store, saved_questions
+
+    out: dict[str, Any] = {"stages": [], "peak_start": peak_mib()}
+    measure_stages(data_dir, repeat, out)
+    gc.collect()
+    with tempfile.TemporaryDirectory() as tmp:
+        build_dir = Path(tmp) / "build"
+        seconds, _ = timed(lambda: kg.build(data_dir, build_dir), repeat)
+        out["stages"].append(
+            ("**whole `kg build`** (all checks, all outputs)", seconds, peak_mib())
+        )
+        out["build"] = seconds
+        out["cache"] = measure_cache(data_dir, build_dir, repeat)
+        out["questions"] = measure_questions(build_dir, repeat, load_store, saved_questions, ox)
+    if naive:
+        gc.collect()
+        times, triples = naive_pipeline(data_dir)
+        out["naive"] = times
+        out["naive_triples"] = triples
+        out["peak_naive"] = peak_mib()
+    out["peak"] = peak_mib()
+    return out
+
+
+def measure_stages(data_dir: Path, repeat: int, out: dict[str, Any]) -> None:
+    """Each stage on its own, in pipeline order, into `out`."""
+    import yaml
+
+    from kg.build import build_graph
+    from kg.export import WRITERS, Graphs
+    from kg.load import SOURCES_DIR, find_data_files, load_facts
+    from kg.ontology import read_schema
+    from kg.quotes import read_sources
+    from kg.rules import check_rules, read_rules
+    from kg.shapes import check_shapes, read_shapes
+    from kg.validate import check_facts
+
     files = find_data_files(data_dir)
-    size = sum(p.stat().st_size for p in files)
+    out["files"] = len(files)
+    out["bytes"] = sum(p.stat().st_size for p in files)
+
+    def stage(label: str, func: Callable[[], T], times: int = repeat) -> T:
+        seconds, result = timed(func, times)
+        out["stages"].append((label, seconds, peak_mib()))
+        return result
 
     def bare_parse() -> list[object]:
         return [yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader) for p in files]
 
-    floor, _ = timed(bare_parse, repeat)
-    schema = read_schema()
-    shapes = read_shapes()
+    out["parse"], _ = timed(bare_parse, repeat)
+    out["peak_parse"] = peak_mib()
+
+    def startup() -> tuple[Any, Any, Any]:
+        return read_schema(), read_shapes(), read_rules()
+
+    schema, shapes, rules = stage("start-up: read ontology, shapes, rule queries", startup)
     sources = read_sources(data_dir / SOURCES_DIR)
-    rows: list[tuple[str, float]] = []
-    t, facts = timed(lambda: load_facts(data_dir), repeat)
-    rows.append(("load: compose with line marks, YAML checks", t))
-    t, checked = timed(lambda: check_facts(facts, schema, sources), repeat)
-    rows.append(("validate: ontology, references, quotes", t))
-    t, built = timed(lambda: build_graph(checked, schema), repeat)
-    rows.append(("build the rdflib graph", t))
-    t, _ = timed(lambda: check_shapes(built, shapes), repeat)
-    rows.append(("SHACL shapes (pySHACL, no inference)", t))
-    t, graphs = timed(lambda: Graphs(built.graph, schema), 1)
-    t, _ = timed(lambda: Graphs(built.graph, schema).triples, repeat)
-    rows.append(("sort triples for the RDF writers", t))
-    t, _ = timed(lambda: Graphs(built.graph, schema).network, repeat)
-    rows.append(("entity network for GraphML and HTML", t))
-    graphs.triples, graphs.network  # noqa: B018 - made once, outside the writer timings
-    for writer in sorted(WRITERS.values(), key=lambda w: w.filename):
-        t, _ = timed(lambda w=writer: w.write(graphs), repeat)  # type: ignore[misc]
-        rows.append((f"write {writer.filename}", t))
-    with tempfile.TemporaryDirectory() as out:
-        t, _ = timed(lambda: kg.build(data_dir, out), repeat)
-    rows.append(("**whole `kg build`** (all checks, all outputs)", t))
-
-    print(
-        f"\n{len(files)} files, {size / 1024:.0f} KiB, {len(facts.entities)} entities, "
-        f"{built.statements} statements, {len(built.graph)} triples; median of {repeat} runs\n"
+    facts = stage("load: compose with line marks, YAML checks", lambda: load_facts(data_dir))
+    checked = stage(
+        "validate: ontology, references, quotes", lambda: check_facts(facts, schema, sources)
     )
-    print("| stage | seconds | × bare CSafeLoader parse |")
-    print("|---|---:|---:|")
-    print(f"| bare `yaml.load(CSafeLoader)` of the same files (the unit) | {floor:.3f} | 1.00× |")
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.3f} | {seconds / floor:.2f}× |")
+    built = stage("build the rdflib graph", lambda: build_graph(checked, schema))
+    stage("SHACL shapes (pySHACL, no inference)", lambda: check_shapes(built, shapes))
+    stage("rule queries (pyoxigraph)", lambda: check_rules(built, rules))
+    texts = {k: s.text for k, s in sorted(sources.items())}
+
+    def graphs() -> Graphs:
+        return Graphs(built.graph, schema, built.positions, texts)
+
+    made = graphs()
+    stage("sort triples for the RDF writers", lambda: graphs().triples)
+    made.triples  # noqa: B018 - made once, outside the writer timings
+    stage("entity network for GraphML and HTML", lambda: graphs().network)
+    made.network  # noqa: B018
+    for writer in sorted(WRITERS.values(), key=lambda w: w.filename):
+        stage(f"write {writer.filename}", lambda w=writer: w.write(made))  # type: ignore[misc]
+    out["entities"] = len(facts.entities)
+    out["statements"] = built.statements
+    out["triples"] = len(built.graph)
 
 
-EXAMPLE_PARAMS = {
-    "about": {"entity": "nansha-science-city"},
-    "co-built": {"city": "guangzhou", "partner": "shenzhen"},
-    "evidence": {
-        "subject": "baiyun-airport",
-        "property": "https://w3id.org/gba-kg/ontology#linkedWith",
-        "object": "shenzhen-baoan-airport",
-    },
-    "facts-from-passage": {"passage": "深中通道"},
-    "facts-from-source": {"source": "duite-2020-11-zhang-shuofu-interview"},
-    "links-of-place": {"place": "shenzhen"},
-}
+def measure_cache(data_dir: Path, build_dir: Path, repeat: int) -> dict[str, Any]:
+    """A rebuild with no change, and with one file of a hundred changed, using the cache."""
+    from kg.api import build_cached
+    from kg.load import find_data_files
+
+    def rebuild() -> None:
+        build_cached(data_dir, build_dir)
+
+    found: dict[str, Any] = {}
+    rebuild()  # fills the cache
+    found["no change"], _ = timed(rebuild, repeat)
+    files = find_data_files(data_dir)
+    target = files[len(files) // 2]
+    original = target.read_text(encoding="utf-8")
+    changed = original.replace("Sample Initiative No.", "Changed Sample Initiative No.", 1)
+    assert changed != original
+    try:
+
+        def one_changed() -> None:  # each build sees new text in the same file
+            one_changed.n = getattr(one_changed, "n", 0) + 1  # type: ignore[attr-defined]
+            text = changed.replace("Changed", f"Changed {one_changed.n}", 1)  # type: ignore[attr-defined]
+            target.write_text(text, encoding="utf-8")
+            rebuild()
+
+        found["one file changed"], _ = timed(one_changed, repeat)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    return found
 
 
-def measure_questions(data_dir: Path, repeat: int) -> None:
-    """Each saved question on pyoxigraph (the engine) and on rdflib's evaluator."""
-    result = kg.check(data_dir)
-    store = graph_store(result.built)
-    graph = result.graph
-    print("\n| saved question | rows | pyoxigraph ms | rdflib ms | rdflib / pyoxigraph |")
-    print("|---|---:|---:|---:|---:|")
+def measure_questions(
+    build_dir: Path, repeat: int, load_store: Any, saved_questions: Any, ox: Any
+) -> list[tuple[str, int, float, float]]:
+    """Each saved question via `run_question` and as bare `store.query` on the same store."""
+    from kg.query import run_question
+
+    params = example_params()
+    kg_store = load_store(build_dir)
+    bare = ox.Store()
+    bare.bulk_load(path=str(build_dir / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    rows = []
     for name, question in sorted(saved_questions().items()):
-        values = EXAMPLE_PARAMS.get(name, {})
-        t_ox, answer = timed(lambda q=question, v=values: run_question(store, q, v), repeat)  # type: ignore[misc]
-        bindings = {p.name: _rdflib_term(p.kind, values[p.name]) for p in question.params}
-        try:
-            t_rdflib, _ = timed(
-                lambda q=question, b=bindings: list(graph.query(q.text, initBindings=b)),  # type: ignore[misc]
-                repeat,
-            )
-            rdflib_cell, ratio = f"{t_rdflib * 1000:.1f}", f"{t_rdflib / t_ox:.0f}×"
-        except Exception as exc:  # noqa: BLE001 - the figure to report is that it fails
-            rdflib_cell, ratio = f"fails: {type(exc).__name__}", "—"
-        print(f"| {name} | {len(answer.rows)} | {t_ox * 1000:.2f} | {rdflib_cell} | {ratio} |")
+        values = params.get(name, {})
+        reps = max(repeat, 5)
+        t_kg, answer = timed(lambda q=question, v=values: run_question(kg_store, q, v), reps)  # type: ignore[misc]
+        subs = question.bind(values) or None
+        t_bare, _ = timed(
+            lambda q=question, s=subs: list(bare.query(q.text, substitutions=s)), reps
+        )  # type: ignore[misc]
+        rows.append((name, len(answer.rows), t_kg, t_bare))
+    return rows
 
 
-def _rdflib_term(kind: str, value: str) -> URIRef | Literal:
-    if kind == "id":
-        return URIRef(str(ID[value]))
-    return URIRef(value) if kind == "iri" else Literal(value)
+def report(size: int, found: dict[str, Any]) -> None:
+    """Print one size's tables."""
+    parse = found["parse"]
+    print(
+        f"\n### {size:,} entities\n\n{found['files']} files, {found['bytes'] / 1024:.0f} KiB, "
+        f"{found['entities']} entities, {found['statements']} statements, "
+        f"{found['triples']} triples\n"
+    )
+    print("| stage | seconds | × bare CSafeLoader parse | peak RSS after (MiB) |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| bare `yaml.load(CSafeLoader)` of the same files (the unit) | {parse:.3f} | 1.00× "
+        f"| {found['peak_parse']:.0f} |"
+    )
+    for label, seconds, peak in found["stages"]:
+        print(f"| {label} | {seconds:.3f} | {seconds / parse:.2f}× | {peak:.0f} |")
+    for label, seconds in found.get("naive", {}).items():
+        print(f"| {label} | {seconds:.3f} | {seconds / parse:.2f}× | |")
+    build = found["build"]
+    print("\n| ratio | value |")
+    print("|---|---:|")
+    print(f"| (1) whole `kg build` / bare CSafeLoader parse | {build / parse:.2f}× |")
+    if "naive" in found:
+        naive = sum(found["naive"].values())
+        print(
+            f"| (2) whole `kg build` / naive pipeline ({naive:.1f} s, "
+            f"{found['naive_triples']} triples, no checks, no GraphML/HTML) "
+            f"| {build / naive:.2f}× |"
+        )
+    for label, seconds in found["cache"].items():
+        print(f"| rebuild with the cache, {label} / whole `kg build` | {seconds / build:.3f}× |")
+    ratios = [t_kg / t_bare for _, _, t_kg, t_bare in found["questions"]]
+    print(
+        f"| (3) saved questions, `run_question` / bare `store.query`: median, worst "
+        f"| {statistics.median(ratios):.2f}×, {max(ratios):.2f}× |"
+    )
+    print(f"| peak RSS of the measuring process | {found['peak']:.0f} MiB |")
+    print("\n| saved question | rows | `run_question` ms | bare `store.query` ms | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for name, n, t_kg, t_bare in found["questions"]:
+        print(f"| {name} | {n} | {t_kg * 1000:.2f} | {t_bare * 1000:.2f} | {t_kg / t_bare:.2f}× |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data_dir", nargs="?", default="data", type=Path)
-    parser.add_argument("--copies", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
-    print(f"gba-kg benchmark, Python {sys.version.split()[0]}, one process")
-    for copies in args.copies:
+    if args.measure is not None:
+        found = measure(args.measure, args.repeat or 1, not args.no_naive)
+        print(json.dumps(found))
+        return
+    from generate import generate
+
+    print(
+        f"gba-kg benchmark: Python {sys.version.split()[0]}, {platform.machine()}, "
+        f"{_cores()} cores; `python bench/run.py --sizes {' '.join(map(str, args.sizes))}`"
+    )
+    for size in args.sizes:
+        repeat = args.repeat or (3 if size < 10000 else 1)
         with tempfile.TemporaryDirectory() as tmp:
-            data = Path(tmp)
-            make_copies(args.data_dir, copies, data)
-            print(f"\n### {copies} cop{'y' if copies == 1 else 'ies'} of {args.data_dir}/")
-            measure(data, args.repeat)
-            if copies == min(args.copies):  # rdflib's evaluator takes minutes on larger sizes
-                measure_questions(data, args.repeat)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS of this process: {peak:.0f} MiB")
+            generate(Path(tmp), size)
+            command = [sys.executable, __file__, "--measure", tmp, "--repeat", str(repeat)]
+            if args.no_naive or size > 10000:  # rdflib's serialisers take too long beyond
+                command.append("--no-naive")
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            report(size, json.loads(done.stdout.strip().splitlines()[-1]))
+        sys.stdout.flush()
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
 
 
 if __name__ == "__main__":
