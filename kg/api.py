@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from kg import cache as build_cache
 from kg.build import Built, build_graph
 from kg.coverage import Coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
@@ -168,6 +169,64 @@ def build(
     result = check(data_dir, ontology_dir=ontology_dir, queries_dir=queries_dir)
     export(result, out_dir, formats)
     return result
+
+
+@dataclass
+class BuildReport:
+    """What `kg build` prints: the summary, warnings, coverage line and outputs of a build,
+    or of an earlier identical build when the build cache found nothing to do (`cached`)."""
+
+    summary: dict[str, object]
+    warnings: list[str]
+    coverage: str
+    outputs: list[Output]
+    cached: bool = False
+
+    @classmethod
+    def of(cls, result: Result) -> BuildReport:
+        """The report of a `check` or `build` result."""
+        return cls(
+            result.summary,
+            [str(w) for w in result.warnings],
+            coverage(result).summary_line(),
+            list(result.outputs),
+        )
+
+
+def build_cached(
+    data_dir: str | Path = "data",
+    out_dir: str | Path = "build",
+    *,
+    ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
+    formats: list[str] | None = None,
+    cache: bool = True,
+) -> BuildReport:
+    """`build`, unless the build cache in `out_dir/.kg-cache/` shows that every input and
+    output is as the last build left them; then nothing is rebuilt (see `kg.cache`).
+
+    With `cache=False` the build always runs, and the cache record is removed.
+    """
+    data, out = Path(data_dir), Path(out_dir)
+    onto = Path(ontology_dir) if ontology_dir is not None else None
+    queries = Path(queries_dir) if queries_dir is not None else None
+    if not cache:
+        result = build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
+        build_cache.clear(out)
+        return BuildReport.of(result)
+    key = build_cache.input_key(data, onto, queries, formats)
+    hit = build_cache.lookup(out, key)
+    if hit is not None:
+        record, outputs = hit
+        summary = {**record.summary, "outputs": [str(o.path) for o in outputs]}
+        return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
+    result = build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
+    report = BuildReport.of(result)
+    files = [{"name": o.name, "bytes": o.size, "sha256": o.sha256} for o in report.outputs]
+    summary = {k: v for k, v in report.summary.items() if k != "outputs"}  # paths: not kept
+    record = build_cache.Record(summary, report.warnings, report.coverage, files)
+    build_cache.store(out, key, record)
+    return report
 
 
 def query(

@@ -70,25 +70,43 @@ def main() -> None:
     multiple=True,
     help="Write only this format (repeatable). Default: all of them.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Rebuild even when nothing changed since the last build (see --out/.kg-cache).",
+)
 def build(
-    data_dir: Path, ontology_dir: Path | None, out_dir: Path, formats: tuple[str, ...]
+    data_dir: Path,
+    ontology_dir: Path | None,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    no_cache: bool,
 ) -> None:
     """Check DATA_DIR (default: data) and write the graph and its views into --out.
 
     Writes graph.ttl, graph.nt, graph.jsonld, graph.graphml, network.html and
-    manifest.json, replacing the old files only when every check passes.
+    manifest.json, replacing the old files only when every check passes. When no input
+    has changed since the last build into --out and its files are intact, nothing is
+    rebuilt (the build cache, --out/.kg-cache; --no-cache rebuilds anyway).
 
     Example: kg build data --out build
     """
     try:
-        result = api.build(
-            data_dir, out_dir, ontology_dir=ontology_dir, formats=list(formats) or None
+        report = api.build_cached(
+            data_dir,
+            out_dir,
+            ontology_dir=ontology_dir,
+            formats=list(formats) or None,
+            cache=not no_cache,
         )
     except KgError as exc:
         _fail(exc)
-    _print_summary(result, data_dir)
-    for output in sorted(result.outputs, key=lambda o: o.name):
-        click.echo(f"  wrote {output.path} ({_size(output.size)})")
+    _print_summary(report, data_dir)
+    verb = "kept " if report.cached else "wrote"
+    for output in sorted(report.outputs, key=lambda o: o.name):
+        click.echo(f"  {verb} {output.path} ({_size(output.size)})")
+    if report.cached:
+        click.echo(f"  unchanged since the last build (cache: {out_dir / '.kg-cache'})")
 
 
 @main.command(short_help="Check the data as build does; write nothing.")
@@ -102,7 +120,7 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
         result = api.check(data_dir, ontology_dir=ontology_dir)
     except KgError as exc:
         _fail(exc)
-    _print_summary(result, data_dir)
+    _print_summary(api.BuildReport.of(result), data_dir)
 
 
 @main.command(short_help="Write the network explorer, whole or around one entity.")
@@ -520,23 +538,25 @@ def _fail(exc: KgError) -> None:
     sys.exit(EXIT_BAD_DATA)
 
 
-def _print_summary(result: api.Result, data_dir: Path) -> None:
-    for warning in result.warnings:  # on stderr; warnings never change the exit code
-        click.echo(str(warning), err=True)
-    summary = result.summary
-    per_class = result.entities_per_class
+def _print_summary(report: api.BuildReport, data_dir: Path) -> None:
+    for warning in report.warnings:  # on stderr; warnings never change the exit code
+        click.echo(warning, err=True)
+    summary = report.summary
+    per_class = summary["entities_per_class"]
+    assert isinstance(per_class, dict)
     width = max((len(name) for name in per_class), default=0)
     click.echo(f"{data_dir}: all checks passed")
     click.echo(f"  entities    {summary['entities']}")
     for name, count in per_class.items():
         click.echo(f"    {name:<{width}}  {count}")
     click.echo(f"  statements  {summary['statements']}")
+    sources = summary["sources"]
+    assert isinstance(sources, list)
     click.echo(
-        f"  quotes      {summary['quotes_checked']} found verbatim in "
-        f"{len(result.checked.sources)} source text(s)"
+        f"  quotes      {summary['quotes_checked']} found verbatim in {len(sources)} source text(s)"
     )
     click.echo(f"  triples     {summary['triples']}")
-    click.echo(f"  coverage    {api.coverage(result).summary_line()}")
+    click.echo(f"  coverage    {report.coverage}")
 
 
 def _size(n: int) -> str:

@@ -19,7 +19,12 @@ OUTPUTS = sorted([w.filename for w in WRITERS.values()] + ["manifest.json"])
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file under `folder` (the build cache's record included), by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_build_writes_every_output_and_a_manifest(tmp_path: Path) -> None:

@@ -1,0 +1,149 @@
+"""The build cache: a rebuild whose inputs have not changed verifies the outputs and returns.
+
+`kg build` keeps one record in `OUT/.kg-cache/build.json`: a key, the sha256 of everything
+a build reads or depends on, and what the build printed and wrote (its summary, warnings,
+coverage line and each output's size and sha256). The key covers:
+
+- every data file `kg build` would read (its path as given and its bytes, and whether it
+  lies inside the data folder), and every source text in `sources/`;
+- the ontology and shapes files, and every rule query;
+- the code: every file of the `kg` package, the Python version and the versions of the
+  libraries that shape the outputs;
+- the arguments that change the outputs: the data folder as written, the working folder and
+  the formats.
+
+When the key matches and every output named in the record is in the output folder with its
+recorded sha256, nothing is rebuilt: the files there are the bytes a clean build writes.
+Otherwise the build runs in full and the record is replaced. A failed build leaves the record
+alone (it describes the outputs, which a failed build does not touch). Delete the folder, run
+`make clean`, or pass `kg build --no-cache` (`cache=False`) to rebuild regardless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from kg.export import Output, write_file
+from kg.load import SOURCES_DIR, find_data_files
+from kg.ontology import ONTOLOGY_FILE, SHAPES_FILE, default_ontology_dir
+from kg.questions import default_queries_dir
+
+CACHE_DIR = ".kg-cache"
+RECORD = "build.json"
+FORMAT = 1
+"""The record's format; a change of it makes every old record a miss."""
+
+_LIBRARIES = (
+    "rdflib",
+    "pyoxigraph",
+    "pyshacl",
+    "pyvis",
+    "networkx",
+    "PyYAML",
+    "jinja2",
+    "opencc-python-reimplemented",
+)
+
+
+@dataclass
+class Record:
+    """What a build printed and wrote, kept to replay a rebuild that changes nothing."""
+
+    summary: dict[str, Any]
+    warnings: list[str]
+    coverage: str
+    outputs: list[dict[str, Any]]  # name, bytes, sha256
+
+
+def _code_digest() -> str:
+    """The kg package's own files (code and templates), and the libraries' versions."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(sys.version.encode() + b"\0")
+    for name in _LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}={version}\0".encode())
+    return digest.hexdigest()
+
+
+def input_key(
+    data_dir: Path,
+    ontology_dir: Path | None,
+    queries_dir: Path | None,
+    formats: list[str] | None,
+) -> str:
+    """The sha256 of every input of a build (see the module doc)."""
+    digest = hashlib.sha256()
+
+    def add(label: str, path: Path, inside: Path | None = None) -> None:
+        flag = b"" if inside is None else b"in" if path.resolve().is_relative_to(inside) else b"out"
+        digest.update(f"{label}\0{path}\0".encode() + flag + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+
+    digest.update(f"kg-cache {FORMAT}\0{_code_digest()}\0".encode())
+    digest.update(f"{data_dir}\0{Path.cwd()}\0{sorted(formats) if formats else '*'}\0".encode())
+    onto = Path(ontology_dir or default_ontology_dir())
+    for name in (ONTOLOGY_FILE, SHAPES_FILE):
+        add("ontology", onto / name)
+    rules = Path(queries_dir or default_queries_dir()) / "rules"
+    for path in sorted(rules.glob("*.rq")):
+        add("rule", path)
+    inside = data_dir.resolve()
+    for path in find_data_files(data_dir):
+        add("data", path, inside)
+    sources = data_dir / SOURCES_DIR
+    for path in sorted(sources.glob("*.txt")) if sources.is_dir() else []:
+        add("source", path, sources.resolve())
+    return digest.hexdigest()
+
+
+def lookup(out_dir: Path, key: str) -> tuple[Record, list[Output]] | None:
+    """The record for `key` if the outputs it names are in `out_dir` unchanged, else None."""
+    try:
+        stored = json.loads((out_dir / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    try:
+        record = Record(**stored["record"])
+        outputs = []
+        for item in record.outputs:
+            path = out_dir / item["name"]
+            if path.is_symlink() or not path.is_file():
+                return None
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if len(data) != item["bytes"] or sha != item["sha256"]:
+                return None
+            outputs.append(Output(item["name"], path, len(data), sha))
+    except (OSError, KeyError, TypeError):
+        return None
+    return record, outputs
+
+
+def store(out_dir: Path, key: str, record: Record) -> None:
+    """Replace the record in `out_dir` (atomically)."""
+    data = json.dumps({"key": key, "record": record.__dict__}, ensure_ascii=False, indent=1)
+    write_file(out_dir / CACHE_DIR / RECORD, (data + "\n").encode("utf-8"))
+
+
+def clear(out_dir: Path) -> None:
+    """Remove the record, if any."""
+    try:
+        os.remove(out_dir / CACHE_DIR / RECORD)
+    except FileNotFoundError:
+        pass
