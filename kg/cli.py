@@ -47,6 +47,26 @@ def data_options(func: F) -> F:
     return func
 
 
+build_dir_option = click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder holding the built graph (graph.nt).",
+)
+"""--build, shared by the commands that read a built graph (query, serve, push)."""
+
+queries_option = click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of saved questions (default: the project's queries/).",
+)
+"""--queries, shared by the commands that run saved questions (query, serve)."""
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gba-kg")
 def main() -> None:
@@ -199,21 +219,8 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
 )
 @click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="Folder holding the built graph (graph.nt).",
-)
-@click.option(
-    "--queries",
-    "queries_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of saved questions (default: the project's queries/).",
-)
+@build_dir_option
+@queries_option
 def query(
     query_text: str | None,
     query_file: Path | None,
@@ -257,14 +264,7 @@ def query(
 
 
 @main.command(short_help="Serve the built graph as a read-only SPARQL endpoint.")
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="Folder holding the built graph (graph.nt).",
-)
+@build_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port",
@@ -302,13 +302,7 @@ def query(
     type=click.IntRange(1, 32),
     help="Queries that run at once (worker processes).",
 )
-@click.option(
-    "--queries",
-    "queries_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of saved questions (default: the project's queries/).",
-)
+@queries_option
 def serve(
     build_dir: Path,
     host: str,
@@ -351,14 +345,7 @@ def serve(
     help="IRI of the named graph to replace.",
 )
 @click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead.")
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="Folder holding the built graph (graph.nt).",
-)
+@build_dir_option
 @click.option("--user", default=None, help="User for HTTP Basic authentication.")
 @click.option(
     "--password",
