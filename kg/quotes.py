@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from kg.characters import FORBIDDEN, decode_utf8, describe_char
 from kg.errors import KgError, Problem
 from kg.facts import SourcePos
-from kg.load import FORBIDDEN, decode_utf8, describe_char
 
 CONTEXT = 32  # characters kept before and after a quote as TextQuoteSelector prefix/suffix
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a source text larger than this (4 MiB) is not read

@@ -38,8 +38,9 @@ def code_of(text: str) -> str:
 def shape_of(text: str) -> Shape:
     """Keywords and nesting depth of a SPARQL query.
 
-    >>> shape_of('SELECT * WHERE { ?s ?p "SERVICE { }" }')
-    Shape(keywords=frozenset({'SELECT', 'WHERE'}), depth=1)
+    >>> shape = shape_of('SELECT * WHERE { ?s ?p "SERVICE { }" }')
+    >>> sorted(shape.keywords), shape.depth
+    (['SELECT', 'WHERE'], 1)
     """
     code = code_of(text)
     depth = deepest = 0

@@ -26,9 +26,10 @@ import networkx as nx
 from rdflib import RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.term import Identifier
 
+from kg.characters import yaml11_reading
 from kg.errors import WARNING, KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
-from kg.load import did_you_mean, yaml11_reading
+from kg.load import did_you_mean
 from kg.namespaces import GBA, ID
 from kg.ontology import ClassInfo, PropertyInfo, Schema
 from kg.quotes import QuoteMatch, SourceText

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from rdflib import RDFS, SKOS, Graph, Literal, URIRef
 
 from kg.build import build_graph
+from kg.characters import FORBIDDEN
 from kg.export import WRITERS, Graphs
-from kg.load import FORBIDDEN, load_facts
+from kg.load import load_facts
 from kg.namespaces import GBA, ID
 from kg.ontology import read_schema
 from kg.quotes import read_sources
