@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import networkx as nx
@@ -28,7 +26,8 @@ from rdflib.term import Identifier
 
 from kg.characters import yaml11_reading
 from kg.errors import WARNING, KgError, Problem
-from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
+from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement
+from kg.literals import EXAMPLE, LEADING_ZERO, expected_form, make_literal
 from kg.load import did_you_mean
 from kg.namespaces import GBA, ID
 from kg.ontology import ClassInfo, PropertyInfo, Schema
@@ -75,85 +74,6 @@ class Checked:
 def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
     """Check every fact; return them resolved, or raise `KgError` with every problem."""
     return _Checker(facts, schema, sources).run()
-
-
-# --- literals: lexical rules of the XSD datatypes the ontology uses --------------------------
-
-
-_LEADING_ZERO = re.compile(r"[+-]?0\d+(\.\d*)?")
-
-
-def _canonical_decimal(text: str) -> str | None:
-    if not re.fullmatch(r"[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)", text):
-        return None
-    try:
-        return format(Decimal(text).normalize(), "f")
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return None
-
-
-def _iso_date(text: str) -> str | None:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return None
-    return text
-
-
-def _positive_integer(text: str) -> str | None:
-    return str(int(text)) if re.fullmatch(r"\+?[1-9]\d*", text) else None
-
-
-_LEXICAL: dict[URIRef, Callable[[str], str | None]] = {
-    XSD.string: lambda t: unicodedata.normalize("NFC", t),
-    XSD.date: _iso_date,
-    XSD.gYearMonth: lambda t: t if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", t) else None,
-    XSD.gYear: lambda t: t if re.fullmatch(r"\d{4}", t) else None,
-    XSD.decimal: _canonical_decimal,
-    XSD.integer: lambda t: str(int(t)) if re.fullmatch(r"[+-]?(0|[1-9]\d*)", t) else None,
-    XSD.positiveInteger: _positive_integer,
-    XSD.boolean: lambda t: t if t in ("true", "false") else None,
-}
-
-_EXPECTED = {
-    XSD.string: "text",
-    XSD.date: "a date YYYY-MM-DD",
-    XSD.gYearMonth: "a month YYYY-MM",
-    XSD.gYear: "a year YYYY",
-    XSD.decimal: "a decimal number such as 39000 or 2.53",
-    XSD.integer: "a whole number",
-    XSD.positiveInteger: "a whole number above 0",
-    XSD.boolean: "true or false",
-}
-
-
-_EXAMPLE = {
-    XSD.date: '"2020-10-22"',
-    XSD.gYearMonth: '"2020-10"',
-    XSD.gYear: '"2020"',
-    XSD.decimal: '"39000" (write 3.9万 as 39000, 1.32亿 as 132000000)',
-    XSD.integer: '"3"',
-    XSD.positiveInteger: '"3" (三期 is 3)',
-    XSD.boolean: '"true"',
-}
-
-
-def make_literal(value: Value, prop: PropertyInfo) -> Literal | None:
-    """The typed literal for `value` under `prop`'s range, or None if no datatype fits."""
-    for datatype in prop.datatypes:
-        check = _LEXICAL.get(datatype)
-        lexical = check(value.text) if check else None
-        if lexical is not None:
-            if datatype == XSD.string:
-                return Literal(lexical)
-            return Literal(lexical, datatype=datatype)
-    return None
-
-
-def _expected(prop: PropertyInfo) -> str:
-    return " or ".join(_EXPECTED.get(d, str(d)) for d in prop.datatypes)
 
 
 _NUMERIC = frozenset({XSD.decimal, XSD.integer, XSD.positiveInteger})
@@ -595,7 +515,7 @@ class _Checker:
                     "correct the day or month",
                 )
                 return None
-        if _NUMERIC & set(prop.datatypes) and _LEADING_ZERO.fullmatch(text):
+        if _NUMERIC & set(prop.datatypes) and LEADING_ZERO.fullmatch(text):
             sign = text[0] if text[0] in "+-" else ""
             plain = sign + (text.lstrip("+-").lstrip("0") or "0")
             plain = "0" + plain if plain.lstrip("+-").startswith(".") else plain
@@ -606,12 +526,12 @@ class _Checker:
                 f'write it without leading zeros: "{plain}"',
             )
             return None
-        example = _EXAMPLE.get(prop.datatypes[0], "") if prop.datatypes else ""
+        example = EXAMPLE.get(prop.datatypes[0], "") if prop.datatypes else ""
         reading = yaml11_reading(text)
         also = f" (and YAML 1.1 tools would read it as {reading})" if reading else ""
         self.problem(
             st.value.pos,
-            f"'{key or st.key}' value '{text}' is not {_expected(prop)}{also}",
+            f"'{key or st.key}' value '{text}' is not {expected_form(prop)}{also}",
             f"write it in that form, quoted, e.g. {example}",
         )
         return None
