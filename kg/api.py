@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import cache as build_cache
@@ -15,7 +16,7 @@ from kg.build import Built, build_graph
 from kg.coverage import Coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
-from kg.export import Graphs, Output, export_graph, write_file
+from kg.export import Graphs, Output, export_graph, sorted_triples, write_file
 from kg.facts import Facts, SourcePos
 from kg.graph_facts import GraphFact, graph_facts
 from kg.load import SOURCES_DIR, load_facts
@@ -24,7 +25,7 @@ from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
 from kg.results import Answer
-from kg.rules import check_rules, read_rules
+from kg.rules import check_rules, read_rules, triple_store
 from kg.shapes import check_shapes, read_shapes
 from kg.stats import Stats, graph_stats
 from kg.validate import Checked, check_facts
@@ -99,7 +100,14 @@ def check(
     >>> result.summary["entities"]  # doctest: +SKIP
     52
     """
-    data_dir = Path(data_dir)
+    return _check(Path(data_dir), ontology_dir, queries_dir)[0]
+
+
+def _check(
+    data_dir: Path, ontology_dir: str | Path | None, queries_dir: str | Path | None
+) -> tuple[Result, list[ox.Triple]]:
+    """`check`, and the graph's sorted triples (made for the rule queries; the RDF writers
+    of the same build reuse them rather than sorting the graph again)."""
     schema = read_schema(ontology_dir)
     facts = load_facts(data_dir)
     checked = check_facts(facts, schema, _sources(data_dir))
@@ -107,10 +115,11 @@ def check(
     problems = check_shapes(built, read_shapes(ontology_dir))
     if problems:
         raise KgError([*problems, *checked.warnings])
-    problems = check_rules(built, read_rules(queries_dir))
+    triples = sorted_triples(built.graph)
+    problems = check_rules(built, read_rules(queries_dir), store=triple_store(triples))
     if problems:
         raise KgError([*problems, *checked.warnings])
-    return Result(built.graph, schema, checked, built)
+    return Result(built.graph, schema, checked, built), triples
 
 
 def export(
@@ -166,8 +175,16 @@ def build(
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    result = check(data_dir, ontology_dir=ontology_dir, queries_dir=queries_dir)
-    export(result, out_dir, formats)
+    result, triples = _check(Path(data_dir), ontology_dir, queries_dir)
+    result.outputs = export_graph(
+        result.graph,
+        result.schema,
+        out_dir,
+        formats,
+        positions=result.built.positions,
+        texts=_texts(result),
+        triples=triples,
+    )
     return result
 
 

@@ -56,11 +56,14 @@ class Graphs:
         schema: Schema,
         positions: Mapping[URIRef, SourcePos] | None = None,
         texts: Mapping[str, str] | None = None,
+        triples: list[ox.Triple] | None = None,
     ) -> None:
         self.graph = graph
         self.schema = schema
         self.positions: dict[URIRef, SourcePos] = dict(positions or {})
         self.texts: dict[str, str] = dict(texts or {})
+        if triples is not None:  # already sorted by the caller, from this very graph
+            self.__dict__["triples"] = triples
 
     @cached_property
     def triples(self) -> list[ox.Triple]:
@@ -186,20 +189,21 @@ def export_graph(
     *,
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
+    triples: list[ox.Triple] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view.
+    network view. `triples`, when given, must be `sorted_triples(graph)`.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema, positions, texts)
+    graphs = Graphs(graph, schema, positions, texts, triples)
     contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [

@@ -28,10 +28,13 @@ def read_rules(queries_dir: str | Path | None = None) -> dict[str, Question]:
 
 def graph_store(built: Built) -> ox.Store:
     """The built graph in a pyoxigraph store, for rule and question queries."""
+    return triple_store(sorted_triples(built.graph))
+
+
+def triple_store(triples: list[ox.Triple]) -> ox.Store:
+    """A pyoxigraph store holding `triples` (from `sorted_triples`)."""
     store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, t.object) for t in sorted_triples(built.graph)
-    )
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     return store
 
 
