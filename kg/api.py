@@ -20,7 +20,7 @@ from kg.export import Graphs, Output, export_graph, sorted_triples, write_file
 from kg.facts import Facts, SourcePos
 from kg.graph_facts import GraphFact, graph_facts
 from kg.load import SOURCES_DIR, load_facts
-from kg.network import focus_network, render_network
+from kg.network import LayoutJob, focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
@@ -104,22 +104,32 @@ def check(
 
 
 def _check(
-    data_dir: Path, ontology_dir: str | Path | None, queries_dir: str | Path | None
-) -> tuple[Result, list[ox.Triple]]:
+    data_dir: Path,
+    ontology_dir: str | Path | None,
+    queries_dir: str | Path | None,
+    layout_ahead: bool = False,
+) -> tuple[Result, list[ox.Triple], LayoutJob | None]:
     """`check`, and the graph's sorted triples (made for the rule queries; the RDF writers
-    of the same build reuse them rather than sorting the graph again)."""
+    of the same build reuse them rather than sorting the graph again). With `layout_ahead`,
+    the explorer's layout starts in a second process as soon as the graph is built."""
     schema = read_schema(ontology_dir)
     facts = load_facts(data_dir)
     checked = check_facts(facts, schema, _sources(data_dir))
     built = build_graph(checked, schema)
-    problems = check_shapes(built, read_shapes(ontology_dir))
-    if problems:
-        raise KgError([*problems, *checked.warnings])
-    triples = sorted_triples(built.graph)
-    problems = check_rules(built, read_rules(queries_dir), store=triple_store(triples))
-    if problems:
-        raise KgError([*problems, *checked.warnings])
-    return Result(built.graph, schema, checked, built), triples
+    job = LayoutJob.start(built.graph, schema) if layout_ahead else None
+    try:
+        problems = check_shapes(built, read_shapes(ontology_dir))
+        if problems:
+            raise KgError([*problems, *checked.warnings])
+        triples = sorted_triples(built.graph)
+        problems = check_rules(built, read_rules(queries_dir), store=triple_store(triples))
+        if problems:
+            raise KgError([*problems, *checked.warnings])
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
+    return Result(built.graph, schema, checked, built), triples, job
 
 
 def export(
@@ -175,7 +185,8 @@ def build(
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    result, triples = _check(Path(data_dir), ontology_dir, queries_dir)
+    html = formats is None or "html" in formats
+    result, triples, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
     result.outputs = export_graph(
         result.graph,
         result.schema,
@@ -184,6 +195,7 @@ def build(
         positions=result.built.positions,
         texts=_texts(result),
         triples=triples,
+        layout=job.result() if job is not None else None,
     )
     return result
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
@@ -57,6 +58,7 @@ class Graphs:
         positions: Mapping[URIRef, SourcePos] | None = None,
         texts: Mapping[str, str] | None = None,
         triples: list[ox.Triple] | None = None,
+        layout: dict[str, Any] | None = None,
     ) -> None:
         self.graph = graph
         self.schema = schema
@@ -64,6 +66,7 @@ class Graphs:
         self.texts: dict[str, str] = dict(texts or {})
         if triples is not None:  # already sorted by the caller, from this very graph
             self.__dict__["triples"] = triples
+        self.layout = layout  # `network_layout(self.network)`, when computed already
 
     @cached_property
     def triples(self) -> list[ox.Triple]:
@@ -168,7 +171,7 @@ def write_graphml(graphs: Graphs) -> bytes:
 
 def write_html(graphs: Graphs) -> bytes:
     """The interactive network view (vis-network, inlined; opens offline)."""
-    return render_network(graphs.network, graphs.schema).encode("utf-8")
+    return render_network(graphs.network, graphs.schema, where=graphs.layout).encode("utf-8")
 
 
 WRITERS: dict[str, Writer] = {
@@ -190,20 +193,22 @@ def export_graph(
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
     triples: list[ox.Triple] | None = None,
+    layout: dict[str, Any] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view. `triples`, when given, must be `sorted_triples(graph)`.
+    network view. `triples`, when given, must be `sorted_triples(graph)`, and `layout` the
+    network's `network_layout`.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema, positions, texts, triples)
+    graphs = Graphs(graph, schema, positions, texts, triples, layout)
     contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [

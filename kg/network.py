@@ -18,9 +18,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import multiprocessing
+import os
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +338,56 @@ def focus_network(net: nx.MultiDiGraph, focus: str, depth: int = 1) -> nx.MultiD
     return sub
 
 
+def network_layout(net: nx.MultiDiGraph) -> dict[str, Any]:
+    """The explorer's positions of `net`'s nodes, as `render_network` places them."""
+    return layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
+
+
+class LayoutJob:
+    """`network_layout` of a built graph, computed in a forked process (the second core)
+    while this one runs the checks. `result()` is None when the process failed."""
+
+    def __init__(self, graph: Graph, schema: Schema) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_layout_child, args=(graph, schema, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    @staticmethod
+    def start(graph: Graph, schema: Schema) -> LayoutJob | None:
+        """A job, or None where forking is unsafe or pointless (other threads, one core)."""
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        if usable < 2 or threading.active_count() > 1:
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        return LayoutJob(graph, schema)
+
+    def result(self) -> dict[str, Any] | None:
+        try:
+            where: dict[str, Any] | None = self._receive.recv()
+        except (EOFError, OSError):
+            where = None
+        self._receive.close()
+        self._process.join()
+        return where
+
+    def cancel(self) -> None:
+        self._process.kill()
+        self._process.join()
+        self._receive.close()
+
+
+def _layout_child(graph: Graph, schema: Schema, send: Connection) -> None:
+    try:
+        send.send(network_layout(network_graph(graph, schema)))
+    except BaseException:  # noqa: BLE001 - the parent lays the network out itself
+        send.send(None)
+    finally:
+        send.close()
+
+
 def layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Any]:
     """Seeded Fruchterman–Reingold positions, in pixels, the same on every machine.
 
@@ -409,15 +463,18 @@ def render_network(
     schema: Schema,
     title: str = "gba-kg network",
     focus: str | None = None,
+    where: dict[str, Any] | None = None,
 ) -> str:
     """The HTML explorer for `net`: one file, vis-network inlined, no external request.
 
-    With `focus`, the page opens with that node selected and its facts shown.
+    With `focus`, the page opens with that node selected and its facts shown. `where` is
+    `network_layout(net)` when it was computed already (see `LayoutJob`).
     """
     degree = dict(net.degree())
     nodes = sorted(net.nodes(data=True))
     pairs = sorted(net.edges(keys=True, data=True))
-    where = layout([n for n, _ in nodes], [(u, v) for u, v, _, _ in pairs])
+    if where is None or where.keys() != net.nodes.keys():
+        where = network_layout(net)
     view = Network(directed=True, cdn_resources="in_line")
     view.nodes = [
         {
