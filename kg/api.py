@@ -116,7 +116,10 @@ def _check(
     facts = load_facts(data_dir)
     checked = check_facts(facts, schema, _sources(data_dir))
     built = build_graph(checked, schema)
-    job = LayoutJob.start(built.graph, schema) if layout_ahead else None
+    job = None
+    if layout_ahead:
+        texts = {k: s.text for k, s in sorted(checked.sources.items())}
+        job = LayoutJob.start(built.graph, schema, built.positions, texts)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
@@ -187,6 +190,7 @@ def build(
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     html = formats is None or "html" in formats
     result, triples, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
+    ahead = job.result() if job is not None else None
     result.outputs = export_graph(
         result.graph,
         result.schema,
@@ -195,7 +199,8 @@ def build(
         positions=result.built.positions,
         texts=_texts(result),
         triples=triples,
-        layout=job.result() if job is not None else None,
+        layout=ahead[1] if ahead else None,
+        network=ahead[0] if ahead else None,
     )
     return result
 

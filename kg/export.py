@@ -59,6 +59,7 @@ class Graphs:
         texts: Mapping[str, str] | None = None,
         triples: list[ox.Triple] | None = None,
         layout: dict[str, Any] | None = None,
+        network: nx.MultiDiGraph | None = None,
     ) -> None:
         self.graph = graph
         self.schema = schema
@@ -67,6 +68,8 @@ class Graphs:
         if triples is not None:  # already sorted by the caller, from this very graph
             self.__dict__["triples"] = triples
         self.layout = layout  # `network_layout(self.network)`, when computed already
+        if network is not None:  # `network_graph` of this graph, positions and texts
+            self.__dict__["network"] = network
 
     @cached_property
     def triples(self) -> list[ox.Triple]:
@@ -194,21 +197,22 @@ def export_graph(
     texts: Mapping[str, str] | None = None,
     triples: list[ox.Triple] | None = None,
     layout: dict[str, Any] | None = None,
+    network: nx.MultiDiGraph | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view. `triples`, when given, must be `sorted_triples(graph)`, and `layout` the
-    network's `network_layout`.
+    network view. `triples`, when given, must be `sorted_triples(graph)`, and `layout` and
+    `network` the network's `network_layout` and `network_graph`, made from the same inputs.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema, positions, texts, triples, layout)
+    graphs = Graphs(graph, schema, positions, texts, triples, layout, network)
     contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [

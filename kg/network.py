@@ -344,34 +344,49 @@ def network_layout(net: nx.MultiDiGraph) -> dict[str, Any]:
 
 
 class LayoutJob:
-    """`network_layout` of a built graph, computed in a forked process (the second core)
-    while this one runs the checks. `result()` is None when the process failed."""
+    """`network_graph` of a built graph and its `network_layout`, computed in a forked
+    process (the second core) while this one runs the checks. `result()` is None when the
+    process failed."""
 
-    def __init__(self, graph: Graph, schema: Schema) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        schema: Schema,
+        positions: Mapping[URIRef, SourcePos] | None = None,
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_layout_child, args=(graph, schema, send), daemon=True)
+        self._process = ctx.Process(
+            target=_layout_child, args=(graph, schema, positions, texts, send), daemon=True
+        )
         self._process.start()
         send.close()
 
     @staticmethod
-    def start(graph: Graph, schema: Schema) -> LayoutJob | None:
+    def start(
+        graph: Graph,
+        schema: Schema,
+        positions: Mapping[URIRef, SourcePos] | None = None,
+        texts: Mapping[str, str] | None = None,
+    ) -> LayoutJob | None:
         """A job, or None where forking is unsafe or pointless (other threads, one core)."""
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
         if usable < 2 or threading.active_count() > 1:
             return None
         if "fork" not in multiprocessing.get_all_start_methods():
             return None
-        return LayoutJob(graph, schema)
+        return LayoutJob(graph, schema, positions, texts)
 
-    def result(self) -> dict[str, Any] | None:
+    def result(self) -> tuple[nx.MultiDiGraph, dict[str, Any]] | None:
+        """The network and its layout, or None."""
         try:
-            where: dict[str, Any] | None = self._receive.recv()
+            found: tuple[nx.MultiDiGraph, dict[str, Any]] | None = self._receive.recv()
         except (EOFError, OSError):
-            where = None
+            found = None
         self._receive.close()
         self._process.join()
-        return where
+        return found
 
     def cancel(self) -> None:
         self._process.kill()
@@ -379,9 +394,16 @@ class LayoutJob:
         self._receive.close()
 
 
-def _layout_child(graph: Graph, schema: Schema, send: Connection) -> None:
+def _layout_child(
+    graph: Graph,
+    schema: Schema,
+    positions: Mapping[URIRef, SourcePos] | None,
+    texts: Mapping[str, str] | None,
+    send: Connection,
+) -> None:
     try:
-        send.send(network_layout(network_graph(graph, schema)))
+        net = network_graph(graph, schema, positions, texts)
+        send.send((net, network_layout(net)))
     except BaseException:  # noqa: BLE001 - the parent lays the network out itself
         send.send(None)
     finally:

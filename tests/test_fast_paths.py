@@ -16,7 +16,12 @@ def test_the_forked_layout_is_the_layout() -> None:
     result = kg.check(ROOT / "data")
     net = Graphs(result.graph, result.schema).network
     job = LayoutJob(result.graph, result.schema)
-    assert job.result() == network_layout(net)
+    found = job.result()
+    assert found is not None
+    assert found[1] == network_layout(net)
+    assert sorted(found[0].nodes(data=True)) == sorted(net.nodes(data=True))
+    assert sorted(found[0].edges(keys=True, data=True)) == sorted(net.edges(keys=True, data=True))
+    assert found[0].graph == net.graph
 
 
 def test_a_cancelled_layout_job_ends() -> None:
