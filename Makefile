@@ -67,8 +67,8 @@ $(VENV)/.browser: $(BIN)/kg
 golden: setup ## rewrite golden files and expected error texts; review with git diff
 	$(BIN)/pytest --update-golden -q
 
-bench: setup ## print pipeline timings (see bench/README)
-	$(BIN)/python bench/run.py
+bench: setup ## the benchmark tables at 1k and 10k entities (BENCH_ARGS="--sizes 100000" for more)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
