@@ -9,22 +9,16 @@ real data only; `bench/run.py` measures pyoxigraph alone at larger sizes.
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from rdflib import Literal, URIRef
+from run import timed  # bench/ is on sys.path when this runs as a script
 
 import kg
 from kg.namespaces import ID
 from kg.query import run_question, saved_questions
 from kg.rules import graph_store
-
-T = TypeVar("T")
 
 EXAMPLE_PARAMS = {
     "about": {"entity": "nansha-science-city"},
@@ -39,17 +33,6 @@ EXAMPLE_PARAMS = {
     "links-of-place": {"place": "shenzhen"},
 }
 """Parameters for the saved questions that take them, on the curated data."""
-
-
-def timed(func: Callable[[], T], repeat: int) -> tuple[float, T]:
-    """Median wall time of `repeat` calls, and the last result."""
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _rdflib_term(kind: str, value: str) -> URIRef | Literal:

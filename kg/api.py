@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -139,6 +140,13 @@ def export(
     result: Result, out_dir: str | Path = "build", formats: list[str] | None = None
 ) -> list[Output]:
     """Write `result`'s graph in `formats` (all by default) into `out_dir`, atomically."""
+    return _export(result, out_dir, formats)
+
+
+def _export(
+    result: Result, out_dir: str | Path, formats: list[str] | None, **made: Any
+) -> list[Output]:
+    """`export`, with pieces already `made` (sorted triples, network, layout) passed on."""
     result.outputs = export_graph(
         result.graph,
         result.schema,
@@ -146,6 +154,7 @@ def export(
         formats,
         positions=result.built.positions,
         texts=_texts(result),
+        **made,
     )
     return result.outputs
 
@@ -191,13 +200,10 @@ def build(
     html = formats is None or "html" in formats
     result, triples, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
     ahead = job.result() if job is not None else None
-    result.outputs = export_graph(
-        result.graph,
-        result.schema,
+    _export(
+        result,
         out_dir,
         formats,
-        positions=result.built.positions,
-        texts=_texts(result),
         triples=triples,
         layout=ahead[1] if ahead else None,
         network=ahead[0] if ahead else None,
