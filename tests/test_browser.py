@@ -8,7 +8,6 @@ Screenshots are saved in the test's temporary folder (`pytest --basetemp=DIR` ke
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,9 +129,7 @@ def session(browser: Browser, site: dict[str, Any]) -> Iterator[Session]:
 def test_the_page_opens_offline_with_every_node_and_edge_and_its_layout(
     session: Session, site: dict[str, Any]
 ) -> None:
-    start = time.perf_counter()
     session.open(site["page"])
-    opened = time.perf_counter() - start
     counts = session.js("kgExplorer.counts()")
     net = site["net"]
     assert counts == {
@@ -153,7 +150,6 @@ def test_the_page_opens_offline_with_every_node_and_edge_and_its_layout(
     )
     assert placed is True
     assert session.page.inner_text("#counts").startswith(f"{net.number_of_nodes()} 实体")
-    assert opened < 10
     session.page.screenshot(path=str(site["root"] / "network.png"))
 
 
@@ -298,7 +294,7 @@ def big_network(n: int) -> Any:
     return net
 
 
-def test_a_few_thousand_nodes_stay_responsive(
+def test_a_few_thousand_nodes_open_and_stay_usable(
     session: Session, site: dict[str, Any], tmp_path: Path
 ) -> None:
     from kg.network import render_network
@@ -307,22 +303,18 @@ def test_a_few_thousand_nodes_stay_responsive(
     net = big_network(2000)
     page = tmp_path / "big.html"
     page.write_text(render_network(net, read_schema()), encoding="utf-8")
-    start = time.perf_counter()
-    session.open(page)
-    assert time.perf_counter() - start < 8
+    session.open(page)  # how fast is measured by the benchmark, not asserted here
     assert session.js("kgExplorer.counts().totalEdges") == net.number_of_edges()
-    timings = session.js(
+    shown = session.js(
         """() => {
-        const t0 = performance.now();
         document.querySelector('#kinds input[value=Place]').click();
-        const t1 = performance.now();
+        const filtered = kgExplorer.counts().nodes;
         kgExplorer.showAll();
-        const t2 = performance.now();
         kgExplorer.network.redraw();
-        return [t1 - t0, t2 - t1, performance.now() - t2];
+        return [filtered, kgExplorer.counts().nodes];
         }"""
     )
-    assert max(timings) < 1500, timings  # milliseconds: filter, show all, one frame
+    assert shown[0] < net.number_of_nodes() and shown[1] == net.number_of_nodes()
     session.page.fill("#search", "实体1999")
     session.page.press("#search", "Enter")
     assert session.js("kgExplorer.network.getSelectedNodes()") == ["e1999"]

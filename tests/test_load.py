@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -145,12 +144,10 @@ def test_a_file_over_the_size_limit_is_not_parsed(tmp_path: Path) -> None:
     folder = tmp_path / "d"
     folder.mkdir()
     (folder / "a.yaml").write_bytes(b"# padding\n" * (MAX_FILE_BYTES // 10 + 1))
-    started = time.perf_counter()
     assert _problems(folder) == [
         f"{folder}/a.yaml:1: the file is larger than 1024 KiB, the limit for a data file; it "
         "was not read — split it into several files, one per topic"
     ]
-    assert time.perf_counter() - started < 0.5
 
 
 def test_a_file_at_the_size_limit_is_read(tmp_path: Path) -> None:
@@ -201,18 +198,15 @@ def test_very_deep_nesting_fails_cleanly_without_libyaml(
     )
 
 
-def test_an_alias_bomb_fails_in_well_under_a_second_with_flat_memory(tmp_path: Path) -> None:
+def test_an_alias_bomb_fails_with_flat_memory(tmp_path: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 30):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     folder = _write(tmp_path / "d", "\n".join(lines) + "\n")
     tracemalloc.start()
-    started = time.perf_counter()
-    problems = [p for p in _problems(folder) if "YAML a" in p]
-    elapsed = time.perf_counter() - started
+    problems = [p for p in _problems(folder) if "YAML a" in p]  # 10**30 items if expanded
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 0.5
     assert peak < 5 * 1024 * 1024
     assert problems[0] == (
         f"{folder}/a.yaml:1: YAML anchor '&a0' (reused at line 2): anchors and aliases are not "

@@ -199,11 +199,10 @@ def test_a_slow_query_is_killed_at_the_deadline_while_a_cheap_one_stays_fast(
     with ThreadPoolExecutor(2) as pool:
         slow = pool.submit(request, server, "GET", "/sparql?" + urlencode({"query": SLOW}))
         time.sleep(0.2)
-        started = time.perf_counter()
         status, _, _ = request(server, "GET", "/sparql?" + urlencode({"query": CITIES}))
-        cheap_seconds = time.perf_counter() - started
+        answered_while_slow_ran = not slow.done()
         slow_status, _, slow_body = slow.result()
-    assert status == 200 and cheap_seconds < 1.0
+    assert status == 200 and answered_while_slow_ran
     assert slow_status == 503 and b"1.5 s time limit" in slow_body
     deadline = time.time() + 30  # the killed worker is replaced by a fresh one
     while server.endpoint.pool.idle.qsize() < 2 and time.time() < deadline:
