@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import cache as build_cache
@@ -17,7 +16,7 @@ from kg.build import Built, build_graph
 from kg.coverage import Coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
-from kg.export import Graphs, Output, export_graph, sorted_triples, write_file
+from kg.export import Graphs, Output, export_graph, write_file
 from kg.facts import Facts, SourcePos
 from kg.graph_facts import GraphFact, graph_facts
 from kg.load import SOURCES_DIR, load_facts
@@ -26,7 +25,7 @@ from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import SourceText, read_sources
 from kg.results import Answer
-from kg.rules import check_rules, read_rules, triple_store
+from kg.rules import check_rules, read_rules
 from kg.shapes import check_shapes, read_shapes
 from kg.stats import Stats, graph_stats
 from kg.validate import Checked, check_facts
@@ -36,11 +35,15 @@ from kg.validate import Checked, check_facts
 class Result:
     """A checked graph and what it holds; `outputs` is filled by `build`/`export`."""
 
-    graph: Graph
     schema: Schema
     checked: Checked
     built: Built
     outputs: list[Output] = field(default_factory=list)
+
+    @property
+    def graph(self) -> Graph:
+        """The graph as an `rdflib.Graph` (made on first use: the pipeline needs none)."""
+        return self.built.graph
 
     @property
     def entities_per_class(self) -> dict[str, int]:
@@ -62,7 +65,7 @@ class Result:
             "statements": self.built.statements,
             "quotes_checked": self.checked.quotes_checked,
             "sources": sorted(self.checked.sources),
-            "triples": len(self.graph),
+            "triples": len(self.built.triples),
             "outputs": [str(o.path) for o in self.outputs],
         }
 
@@ -109,10 +112,9 @@ def _check(
     ontology_dir: str | Path | None,
     queries_dir: str | Path | None,
     layout_ahead: bool = False,
-) -> tuple[Result, list[ox.Triple], LayoutJob | None]:
-    """`check`, and the graph's sorted triples (made for the rule queries; the RDF writers
-    of the same build reuse them rather than sorting the graph again). With `layout_ahead`,
-    the explorer's layout starts in a second process as soon as the graph is built."""
+) -> tuple[Result, LayoutJob | None]:
+    """`check`; with `layout_ahead`, the explorer's network and layout start in a second
+    process as soon as the graph is built."""
     schema = read_schema(ontology_dir)
     facts = load_facts(data_dir)
     checked = check_facts(facts, schema, _sources(data_dir))
@@ -120,20 +122,19 @@ def _check(
     job = None
     if layout_ahead:
         texts = {k: s.text for k, s in sorted(checked.sources.items())}
-        job = LayoutJob.start(built.graph, schema, built.positions, texts)
+        job = LayoutJob.start(cast(Graph, built.view), schema, built.positions, texts)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
             raise KgError([*problems, *checked.warnings])
-        triples = sorted_triples(built.graph)
-        problems = check_rules(built, read_rules(queries_dir), store=triple_store(triples))
+        problems = check_rules(built, read_rules(queries_dir))
         if problems:
             raise KgError([*problems, *checked.warnings])
     except BaseException:
         if job is not None:
             job.cancel()
         raise
-    return Result(built.graph, schema, checked, built), triples, job
+    return Result(schema, checked, built), job
 
 
 def export(
@@ -146,9 +147,9 @@ def export(
 def _export(
     result: Result, out_dir: str | Path, formats: list[str] | None, **made: Any
 ) -> list[Output]:
-    """`export`, with pieces already `made` (sorted triples, network, layout) passed on."""
+    """`export`, with pieces already `made` (network, layout) passed on."""
     result.outputs = export_graph(
-        result.graph,
+        result.built,
         result.schema,
         out_dir,
         formats,
@@ -174,7 +175,7 @@ def view(
     With `focus` (an entity id), only the entities within `depth` relations of it are
     shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
     """
-    graphs = Graphs(result.graph, result.schema, result.built.positions, _texts(result))
+    graphs = Graphs(result.built, result.schema, texts=_texts(result))
     net = graphs.network
     title = "gba-kg network"
     if focus is not None:
@@ -198,13 +199,12 @@ def build(
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     html = formats is None or "html" in formats
-    result, triples, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
+    result, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
     ahead = job.result() if job is not None else None
     _export(
         result,
         out_dir,
         formats,
-        triples=triples,
         layout=ahead[1] if ahead else None,
         network=ahead[0] if ahead else None,
     )
@@ -300,7 +300,8 @@ def coverage(result: Result) -> Coverage:
     '98 of 114 substantive sentences quoted (86.0%)'
     """
     texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
-    return source_coverage(result.graph, result.schema, texts, result.built.positions)
+    graph = cast(Graph, result.built.view)  # the read API source_coverage uses
+    return source_coverage(graph, result.schema, texts, result.built.positions)
 
 
 def coverage_page(
@@ -342,4 +343,4 @@ def diff(
 
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
-    return graph_stats(result.graph, result.schema)
+    return graph_stats(cast(Graph, result.built.view), result.schema)

@@ -1,4 +1,4 @@
-"""Step 3: turn `Checked` facts into an `rdflib.Graph`, with no blank nodes.
+"""Step 3: turn `Checked` facts into the graph's triples, with no blank nodes.
 
 For each entity: its class (and every gba: superclass, so `?x a gba:Place` needs no
 reasoner), its labels and its evidence. For each statement: the plain triple
@@ -6,39 +6,133 @@ reasoner), its labels and its evidence. For each statement: the plain triple
 (`prov:wasDerivedFrom`) and the qualifiers, so "which quote supports this edge" is one SPARQL
 pattern. Each quoted passage becomes one `gba:Evidence` node with a W3C Web Annotation
 TextQuoteSelector and TextPositionSelector. IRIs are minted from ids and offsets only.
+
+The triples are written straight as N-Triples lines and sorted once (each subject's lines
+together, subjects in IRI order): that order is the order of every RDF output. pyoxigraph
+parses the lines (checking every term) into `Built.triples`, and its store answers the
+shapes, the rules and the graph reads of the network and coverage (`Built.view`). An
+`rdflib.Graph` is made only when asked for (`Built.graph`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
-from rdflib.term import Identifier
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Identifier, Node
 
 from kg.facts import SourcePos
+from kg.graph_view import GraphView, to_ox_term, to_rdflib_term
 from kg.namespaces import GBA, ID, KG, OA, PROV
 from kg.ontology import Schema
 from kg.quotes import QuoteMatch
 from kg.validate import Checked, CheckedEntity, CheckedStatement
 
 _SAFE = re.compile(r"[A-Za-z0-9-]{1,40}")
+_ID = str(ID)  # IRIs are made as `URIRef(_ID + id)`: rdflib's `ID[id]` costs 5× more
+_NNI = "<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
 
 
 @dataclass
 class Built:
-    """The graph, and where in the YAML each of its nodes came from."""
+    """The graph's triples, sorted, and where in the YAML each of its nodes came from."""
 
-    graph: Graph
+    triples: list[ox.Triple]
     positions: dict[URIRef, SourcePos] = field(default_factory=dict)
     key_positions: dict[tuple[URIRef, URIRef], SourcePos] = field(default_factory=dict)
     statements: int = 0
 
+    @classmethod
+    def of_graph(cls, graph: Graph, positions: Mapping[URIRef, SourcePos] | None = None) -> Built:
+        """The `Built` of an rdflib graph (for graphs made or changed by hand, as in tests)."""
+        lines = Lines()
+        for s, p, o in graph:
+            lines.add(nt(s), nt(p), nt(o))
+        return cls(lines.triples(), dict(positions or {}))
+
+    @cached_property
+    def store(self) -> ox.Store:
+        """A pyoxigraph store of the triples, for the shapes, rules and questions."""
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples)
+        return store
+
+    @cached_property
+    def view(self) -> GraphView:
+        """rdflib-style reads of the store (network, coverage, statistics)."""
+        return GraphView(self.store)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples in an `rdflib.Graph` (made on first use; the build needs none)."""
+        graph = Graph()
+        graph.addN(
+            (
+                to_rdflib_term(t.subject),
+                to_rdflib_term(t.predicate),
+                to_rdflib_term(t.object),
+                graph,
+            )
+            for t in self.triples
+        )
+        return graph
+
+
+def nt(term: Node) -> str:
+    """`term` as N-Triples writes it (the form pyoxigraph's N-Triples writer gives)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return str(to_ox_term(term))
+    raise TypeError(f"blank nodes are not written: {term!r}")  # the builder makes none
+
+
+class Lines:
+    """N-Triples lines grouped by subject, each triple once, with their sort keys."""
+
+    def __init__(self) -> None:
+        self.by_subject: dict[str, set[tuple[str, str, str]]] = {}
+
+    def add(self, s: str, p: str, o: str) -> None:
+        lines = self.by_subject.get(s)
+        if lines is None:
+            lines = self.by_subject[s] = set()
+        # predicates: rdf:type, rdfs:label, skos:altLabel, then the rest by IRI;
+        # objects: IRIs (by IRI) before literals
+        okey = "0" + o[1:-1] if o[0] == "<" else "1" + o
+        lines.add((_FIRST.get(p, "3") + p[1:-1], okey, f"{s} {p} {o} .\n"))
+
+    def text(self) -> str:
+        """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
+        predicate (`rdf:type`, `rdfs:label`, `skos:altLabel`, then by IRI) and object."""
+        by_subject = self.by_subject
+        return "".join(
+            line
+            for s in sorted(by_subject, key=_subject_key)
+            for _, _, line in sorted(by_subject[s])
+        )
+
+    def triples(self) -> list[ox.Triple]:
+        """The sorted triples, parsed (and so checked) by pyoxigraph."""
+        text = self.text().encode("utf-8")
+        # lenient: skips re-validating IRIs and language tags, which are valid by
+        # construction (ids match the id grammar; classes, properties, datatypes and
+        # languages come from the ontology); the syntax is still parsed strictly
+        return list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES, lenient=True))
+
+
+def _subject_key(subject: str) -> str:
+    return subject[1:-1]  # the IRI: `gbr:a` before `gbr:a--b`
+
 
 def evidence_iri(match: QuoteMatch) -> URIRef:
     """`gbr:SOURCE--START-END`: one node per quoted passage, shared by all its uses."""
-    return ID[f"{match.source}--{match.start}-{match.end}"]
+    return URIRef(f"{_ID}{match.source}--{match.start}-{match.end}")
 
 
 def statement_iri(st: CheckedStatement, key: str) -> URIRef:
@@ -49,89 +143,127 @@ def statement_iri(st: CheckedStatement, key: str) -> URIRef:
     else:
         text = str(obj)
         part = text if _SAFE.fullmatch(text) else "h" + _digest(obj)
-    return ID[f"{st.subject}--{key}--{part}"]
+    return URIRef(f"{_ID}{st.subject}--{key}--{part}")
 
 
 def _digest(term: Identifier) -> str:
     return hashlib.sha256(term.n3().encode("utf-8")).hexdigest()[:12]
 
 
+_TYPE = nt(RDF.type)
+_FIRST = {_TYPE: "0", nt(RDFS.label): "1", nt(SKOS.altLabel): "2"}
+_STATEMENT = (nt(RDF.Statement), nt(RDF.subject), nt(RDF.predicate), nt(RDF.object))
+_DERIVED = nt(PROV.wasDerivedFrom)
+
+
+class _Builder:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.lines = Lines()
+        self.built = Built([])
+        self.terms: dict[Node, str] = {}  # IRIs and literals already written, as N-Triples
+        self.evidence: set[str] = set()
+
+    def term(self, term: Node) -> str:
+        found = self.terms.get(term)
+        if found is None:
+            found = self.terms[term] = nt(term)
+        return found
+
+    def entity(self, entity: CheckedEntity) -> None:
+        add, term = self.lines.add, self.term
+        node = URIRef(_ID + entity.id)
+        s = f"<{node}>"
+        self.built.positions[node] = entity.pos
+        for ancestor in entity.cls.ancestors:
+            if ancestor.startswith(GBA._NS):
+                add(s, _TYPE, term(ancestor))
+        key_positions = self.built.key_positions
+        for prop, literal in entity.labels:
+            add(s, term(prop.iri), term(literal))
+            key_positions.setdefault((node, prop.iri), entity.key_pos[prop.key])
+        for match in entity.evidence:
+            add(s, _DERIVED, self.quote(match, entity.pos))
+        for st in entity.statements:
+            self.statement(node, s, st)
+            key_positions.setdefault((node, st.prop.iri), entity.key_pos[st.prop.key])
+
+    def statement(self, subject: URIRef, s: str, st: CheckedStatement) -> None:
+        add, term = self.lines.add, self.term
+        p, o = term(st.prop.iri), term(st.obj)
+        add(s, p, o)
+        if st.prop.is_symmetric and isinstance(st.obj, URIRef):
+            add(o, p, s)
+        node = statement_iri(st, st.prop.key)
+        self.built.positions[node] = st.pos
+        self.built.statements += 1
+        n = f"<{node}>"
+        statement, subj, pred, obj = _STATEMENT
+        add(n, _TYPE, statement)
+        add(n, subj, s)
+        add(n, pred, p)
+        add(n, obj, o)
+        for match in st.evidence:
+            add(n, _DERIVED, self.quote(match, st.pos))
+        for prop, literal in st.qualifiers:
+            add(n, term(prop.iri), term(literal))
+
+    def quote(self, match: QuoteMatch, pos: SourcePos) -> str:
+        """The evidence node of `match` (written once), as N-Triples."""
+        e = f"<{_ID}{match.source}--{match.start}-{match.end}>"
+        if e in self.evidence:
+            return e
+        self.evidence.add(e)
+        node = evidence_iri(match)
+        self.built.positions[node] = pos
+        add = self.lines.add
+        source = f"<{_ID}{match.source}>"
+        quote, position = f"<{node}--quote>", f"<{node}--position>"
+        add(e, _TYPE, _EVIDENCE)
+        add(e, _HAS_SOURCE, source)
+        add(e, _QUOTED_FROM, source)
+        add(e, _HAS_SELECTOR, quote)
+        add(e, _HAS_SELECTOR, position)
+        add(quote, _TYPE, _QUOTE_SELECTOR)
+        add(quote, _EXACT, nt(Literal(match.exact)))
+        if match.prefix:
+            add(quote, _PREFIX, nt(Literal(match.prefix)))
+        if match.suffix:
+            add(quote, _SUFFIX, nt(Literal(match.suffix)))
+        add(position, _TYPE, _POSITION_SELECTOR)
+        add(position, _START, f'"{match.start}"^^{_NNI}')
+        add(position, _END, f'"{match.end}"^^{_NNI}')
+        return e
+
+    def vocabulary(self) -> None:
+        """Copy the ontology's description of each unit or status the data uses (type,
+        labels), so the graph is readable and checkable on its own."""
+        schema_terms = {t for words in self.schema.vocabulary.values() for t in words.values()}
+        for term in sorted(schema_terms):
+            if self.terms.get(term) is None:  # the data does not use it
+                continue
+            s = self.term(term)
+            for p, o in self.schema.graph.predicate_objects(term):
+                if not str(p).startswith(str(KG._NS)):
+                    self.lines.add(s, self.term(p), self.term(o))
+
+
+_EVIDENCE = nt(GBA.Evidence)
+_HAS_SOURCE = nt(OA.hasSource)
+_QUOTED_FROM = nt(PROV.wasQuotedFrom)
+_HAS_SELECTOR = nt(OA.hasSelector)
+_QUOTE_SELECTOR = nt(OA.TextQuoteSelector)
+_POSITION_SELECTOR = nt(OA.TextPositionSelector)
+_EXACT, _PREFIX, _SUFFIX = nt(OA.exact), nt(OA.prefix), nt(OA.suffix)
+_START, _END = nt(OA.start), nt(OA.end)
+
+
 def build_graph(checked: Checked, schema: Schema) -> Built:
-    """Make the RDF graph of `checked` facts."""
-    built = Built(Graph())
+    """Make the graph of `checked` facts."""
+    builder = _Builder(schema)
     for entity in checked.entities:
-        _add_entity(built, entity)
-    _add_vocabulary(built, schema)
+        builder.entity(entity)
+    builder.vocabulary()
+    built = builder.built
+    built.triples = builder.lines.triples()
     return built
-
-
-def _add_vocabulary(built: Built, schema: Schema) -> None:
-    """Copy the ontology's description of each unit or status the data uses (type, labels,
-    mappings), so the graph is readable and checkable on its own."""
-    terms = {t for words in schema.vocabulary.values() for t in words.values()}
-    used = {o for o in built.graph.objects() if o in terms}
-    for term in used:
-        for p, o in schema.graph.predicate_objects(term):
-            if not str(p).startswith(str(KG._NS)):
-                built.graph.add((term, p, o))
-
-
-def _add_entity(built: Built, entity: CheckedEntity) -> None:
-    g = built.graph
-    node = ID[entity.id]
-    built.positions[node] = entity.pos
-    for ancestor in entity.cls.ancestors:
-        if ancestor.startswith(str(GBA._NS)):
-            g.add((node, RDF.type, ancestor))
-    for prop, literal in entity.labels:
-        g.add((node, prop.iri, literal))
-        built.key_positions.setdefault((node, prop.iri), entity.key_pos[prop.key])
-    for match in entity.evidence:
-        g.add((node, PROV.wasDerivedFrom, _add_evidence(built, match, entity.pos)))
-    for st in entity.statements:
-        _add_statement(built, node, st)
-        built.key_positions.setdefault((node, st.prop.iri), entity.key_pos[st.prop.key])
-
-
-def _add_statement(built: Built, subject: URIRef, st: CheckedStatement) -> None:
-    g = built.graph
-    g.add((subject, st.prop.iri, st.obj))
-    if st.prop.is_symmetric and isinstance(st.obj, URIRef):
-        g.add((st.obj, st.prop.iri, subject))
-    node = statement_iri(st, st.prop.key)
-    built.positions[node] = st.pos
-    built.statements += 1
-    g.add((node, RDF.type, RDF.Statement))
-    g.add((node, RDF.subject, subject))
-    g.add((node, RDF.predicate, st.prop.iri))
-    g.add((node, RDF.object, st.obj))
-    for match in st.evidence:
-        g.add((node, PROV.wasDerivedFrom, _add_evidence(built, match, st.pos)))
-    for prop, literal in st.qualifiers:
-        g.add((node, prop.iri, literal))
-
-
-def _add_evidence(built: Built, match: QuoteMatch, pos: SourcePos) -> URIRef:
-    node = evidence_iri(match)
-    if node in built.positions:
-        return node
-    built.positions[node] = pos
-    g = built.graph
-    source = ID[match.source]
-    quote = URIRef(f"{node}--quote")
-    position = URIRef(f"{node}--position")
-    g.add((node, RDF.type, GBA.Evidence))
-    g.add((node, OA.hasSource, source))
-    g.add((node, PROV.wasQuotedFrom, source))
-    g.add((node, OA.hasSelector, quote))
-    g.add((node, OA.hasSelector, position))
-    g.add((quote, RDF.type, OA.TextQuoteSelector))
-    g.add((quote, OA.exact, Literal(match.exact)))
-    if match.prefix:
-        g.add((quote, OA.prefix, Literal(match.prefix)))
-    if match.suffix:
-        g.add((quote, OA.suffix, Literal(match.suffix)))
-    g.add((position, RDF.type, OA.TextPositionSelector))
-    g.add((position, OA.start, Literal(match.start, datatype=XSD.nonNegativeInteger)))
-    g.add((position, OA.end, Literal(match.end, datatype=XSD.nonNegativeInteger)))
-    return node

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
-from rdflib.term import Identifier
+from rdflib import Graph, URIRef
 
+from kg.build import Built
 from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
 from kg.network import network_graph, render_network
@@ -47,39 +47,45 @@ class Output:
 class Graphs:
     """The graph in the shapes writers need, each made once however many writers use it.
 
-    `positions` (node IRI → YAML `file:line`, from `Built.positions`) and `texts` (source id
-    → source text) are optional: the network view shows them when given.
+    `source` is a `Built` (from `kg.build`) or any rdflib graph. `positions` (node IRI →
+    YAML `file:line`, as in `Built.positions`) and `texts` (source id → source text) are
+    optional: the network view shows them when given.
     """
 
     def __init__(
         self,
-        graph: Graph,
+        source: Built | Graph,
         schema: Schema,
         positions: Mapping[URIRef, SourcePos] | None = None,
         texts: Mapping[str, str] | None = None,
-        triples: list[ox.Triple] | None = None,
         layout: dict[str, Any] | None = None,
         network: nx.MultiDiGraph | None = None,
     ) -> None:
-        self.graph = graph
+        self.built = source if isinstance(source, Built) else Built.of_graph(source)
         self.schema = schema
-        self.positions: dict[URIRef, SourcePos] = dict(positions or {})
+        if positions is None:
+            positions = self.built.positions
+        self.positions: dict[URIRef, SourcePos] = dict(positions)
         self.texts: dict[str, str] = dict(texts or {})
-        if triples is not None:  # already sorted by the caller, from this very graph
-            self.__dict__["triples"] = triples
         self.layout = layout  # `network_layout(self.network)`, when computed already
         if network is not None:  # `network_graph` of this graph, positions and texts
             self.__dict__["network"] = network
 
-    @cached_property
+    @property
+    def graph(self) -> Graph:
+        """The graph as an `rdflib.Graph` (made on first use)."""
+        return self.built.graph
+
+    @property
     def triples(self) -> list[ox.Triple]:
-        """The triples as pyoxigraph terms, sorted (see `sorted_triples`)."""
-        return sorted_triples(self.graph)
+        """The triples as pyoxigraph terms, sorted (see `kg.build`)."""
+        return self.built.triples
 
     @cached_property
     def network(self) -> nx.MultiDiGraph:
         """Entities and the relations between them."""
-        return network_graph(self.graph, self.schema, self.positions, self.texts)
+        graph = cast(Graph, self.built.view)  # the read API network_graph uses
+        return network_graph(graph, self.schema, self.positions, self.texts)
 
 
 @dataclass(frozen=True)
@@ -91,36 +97,9 @@ class Writer:
     write: Callable[[Graphs], bytes]
 
 
-_FIRST_PREDICATES = {RDF.type: "0", RDFS.label: "1", SKOS.altLabel: "2"}
-
-
-def _sort_key(triple: tuple[Identifier, Identifier, Identifier]) -> tuple[str, ...]:
-    """Subject, then type, labels and the rest by predicate, then object."""
-    s, p, o = triple
-    pred = _FIRST_PREDICATES.get(p, "3") + str(p)  # type: ignore[call-overload]
-    if isinstance(o, Literal):
-        return (str(s), pred, "1", str(o), o.language or "", str(o.datatype or ""))
-    return (str(s), pred, "0", str(o), "", "")
-
-
-def _to_ox(term: Identifier) -> ox.NamedNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"blank nodes are not written: {term!r}")  # the builder makes none
-
-
 def sorted_triples(graph: Graph) -> list[ox.Triple]:
-    """The graph's triples as pyoxigraph terms, in subject, predicate, object order."""
-    return [
-        ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o))  # type: ignore[arg-type]
-        for s, p, o in sorted(graph, key=_sort_key)  # type: ignore[arg-type]
-    ]
+    """The graph's triples as pyoxigraph terms, in the order of every RDF output."""
+    return Built.of_graph(graph).triples
 
 
 def _as_bytes(data: bytes | None) -> bytes:
@@ -188,14 +167,13 @@ WRITERS: dict[str, Writer] = {
 
 
 def export_graph(
-    graph: Graph,
+    graph: Built | Graph,
     schema: Schema,
     out_dir: str | Path,
     formats: Iterable[str] | None = None,
     *,
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
-    triples: list[ox.Triple] | None = None,
     layout: dict[str, Any] | None = None,
     network: nx.MultiDiGraph | None = None,
 ) -> list[Output]:
@@ -204,15 +182,15 @@ def export_graph(
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view. `triples`, when given, must be `sorted_triples(graph)`, and `layout` and
-    `network` the network's `network_layout` and `network_graph`, made from the same inputs.
+    network view. `layout` and `network`, when given, must be the network's `network_layout`
+    and `network_graph`, made from the same inputs.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema, positions, texts, triples, layout, network)
+    graphs = Graphs(graph, schema, positions, texts, layout, network)
     contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
     manifest = {
         "files": [

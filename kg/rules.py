@@ -13,7 +13,6 @@ import pyoxigraph as ox
 
 from kg.build import Built
 from kg.errors import Problem
-from kg.export import sorted_triples
 from kg.facts import SourcePos
 from kg.questions import Question, default_queries_dir, read_questions
 from kg.results import shorten
@@ -28,21 +27,14 @@ def read_rules(queries_dir: str | Path | None = None) -> dict[str, Question]:
 
 def graph_store(built: Built) -> ox.Store:
     """The built graph in a pyoxigraph store, for rule and question queries."""
-    return triple_store(sorted_triples(built.graph))
-
-
-def triple_store(triples: list[ox.Triple]) -> ox.Store:
-    """A pyoxigraph store holding `triples` (from `sorted_triples`)."""
-    store = ox.Store()
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    return store
+    return built.store
 
 
 def check_rules(
     built: Built, rules: dict[str, Question], store: ox.Store | None = None
 ) -> list[Problem]:
     """Run every rule; one `Problem` per row returned."""
-    store = store or graph_store(built)
+    store = store or built.store
     problems: list[Problem] = []
     for name, rule in sorted(rules.items()):
         result = store.query(rule.text)

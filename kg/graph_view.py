@@ -1,0 +1,130 @@
+"""The read side of rdflib's `Graph` API over a pyoxigraph store: what the network view,
+coverage, statistics and fact walks need (`objects`, `subjects`, `value`,
+`predicate_objects`, `triples`, `len`, `in`), answered by the store's indexes.
+
+The builder no longer fills an `rdflib.Graph`: adding half a million rdflib terms to its
+memory store costs more than every check together (see `make bench`). The view converts
+terms at the boundary, each distinct term once. `to_rdflib()` makes a real `rdflib.Graph`
+for what needs one (isomorphism in `kg diff`, notebooks, callers of `kg.check().graph`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+Triple = tuple[Identifier, Identifier, Identifier]
+Any_ = Node | None  # a term, or None for "any"
+
+
+def to_rdflib_term(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> Identifier:
+    """The rdflib term of a pyoxigraph IRI or literal (the builder makes no blank nodes)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+    raise TypeError(f"not an IRI or a literal: {term!r}")
+
+
+def to_ox_term(term: Node) -> ox.NamedNode | ox.Literal:
+    """The pyoxigraph term of an rdflib IRI or literal."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an IRI or a literal: {term!r}")
+
+
+class GraphView:
+    """rdflib-style reads of the default graph of `store`, with rdflib terms in and out."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._in: dict[Node, ox.NamedNode | ox.Literal] = {}
+        self._out: dict[object, Identifier] = {}
+        self._len: int | None = None
+
+    def _ox(self, term: Node | None) -> ox.NamedNode | ox.Literal | None:
+        if term is None:
+            return None
+        found = self._in.get(term)
+        if found is None:
+            found = self._in[term] = to_ox_term(term)
+        return found
+
+    def _rdf(self, term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> Identifier:
+        found = self._out.get(term)
+        if found is None:
+            found = self._out[term] = to_rdflib_term(term)
+        return found
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[ox.Quad]:
+        subject, predicate, obj = self._ox(s), self._ox(p), self._ox(o)
+        if isinstance(subject, ox.Literal) or isinstance(predicate, ox.Literal):
+            return iter(())  # no triple has a literal there
+        return iter(self.store.quads_for_pattern(subject, predicate, obj, ox.DefaultGraph()))
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
+        """The triples matching `(s, p, o)`, where None matches anything."""
+        s, p, o = pattern
+        for q in self._quads(s, p, o):
+            yield self._rdf(q.subject), self._rdf(q.predicate), self._rdf(q.object)
+
+    def objects(
+        self, subject: Node | None = None, predicate: Node | None = None
+    ) -> Iterator[Identifier]:
+        """The objects of `subject`'s `predicate` values."""
+        for q in self._quads(subject, predicate, None):
+            yield self._rdf(q.object)
+
+    def subjects(
+        self, predicate: Node | None = None, obj: Node | None = None
+    ) -> Iterator[Identifier]:
+        """The subjects that have `predicate` `obj`."""
+        for q in self._quads(None, predicate, obj):
+            yield self._rdf(q.subject)
+
+    def predicate_objects(
+        self, subject: Node | None = None
+    ) -> Iterator[tuple[Identifier, Identifier]]:
+        """`(predicate, object)` of each triple about `subject`."""
+        for q in self._quads(subject, None, None):
+            yield self._rdf(q.predicate), self._rdf(q.object)
+
+    def value(
+        self, subject: Node | None = None, predicate: Node | None = None
+    ) -> Identifier | None:
+        """One object of `subject`'s `predicate`, or None (as rdflib's `Graph.value`)."""
+        for q in self._quads(subject, predicate, None):
+            return self._rdf(q.object)
+        return None
+
+    def __iter__(self) -> Iterator[Triple]:
+        return self.triples((None, None, None))
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = len(self.store)
+        return self._len
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
+        return next(self._quads(*triple), None) is not None
+
+    def to_rdflib(self) -> Graph:
+        """The same triples in a new `rdflib.Graph`."""
+        graph = Graph()
+        for triple in self:
+            graph.add(triple)
+        return graph

@@ -1,0 +1,66 @@
+"""`GraphView` (rdflib-style reads over the pyoxigraph store) answers as the rdflib graph does,
+and `Built` keeps the triples in the order every RDF output is written in."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+
+import kg
+from kg.build import Built, nt
+from kg.graph_view import GraphView
+from kg.namespaces import GBA, ID, OA
+from tests.conftest import MINI
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    return kg.check(MINI).built
+
+
+def test_every_read_gives_what_rdflib_gives(built: Built) -> None:
+    graph, view = built.graph, built.view
+    assert len(view) == len(graph) == len(built.triples)
+    assert set(view) == set(graph)
+    for node in sorted(set(graph.subjects()), key=str):
+        assert sorted(view.predicate_objects(node)) == sorted(graph.predicate_objects(node))
+        assert sorted(view.objects(node, RDFS.label)) == sorted(graph.objects(node, RDFS.label))
+    for cls in (GBA.Entity, GBA.City, RDF.Statement, OA.TextQuoteSelector):
+        assert sorted(view.subjects(RDF.type, cls)) == sorted(graph.subjects(RDF.type, cls))
+    assert view.value(ID["shenzhen"], RDFS.label) in set(graph.objects(ID["shenzhen"], RDFS.label))
+    assert view.value(ID["shenzhen"], URIRef("urn:nothing")) is None
+    assert (ID["shenzhen"], RDF.type, GBA.City) in view
+    assert (ID["shenzhen"], RDF.type, GBA.Person) not in view
+    assert list(view.objects(Literal("x"), RDF.type)) == []  # a literal is never a subject
+
+
+def test_literals_keep_language_and_datatype() -> None:
+    g = Graph()
+    s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    values = {
+        Literal("深圳", lang="zh"),
+        Literal('a "quoted" \\ line\nbreak'),
+        Literal("2.53", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")),
+        Literal("2020-11", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYearMonth")),
+    }
+    for v in values:
+        g.add((s, p, v))
+    built = Built.of_graph(g)
+    assert set(GraphView(built.store).objects(s, p)) == values
+    assert set(built.graph.objects(s, p)) == values
+
+
+def test_triples_are_sorted_types_then_labels_then_the_rest(built: Built) -> None:
+    lines = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in built.graph]
+    assert len(lines) == len(set(lines))
+    order = [(t.subject.value, t.predicate.value) for t in built.triples]
+    subjects = [s for s, _ in order]
+    assert subjects == sorted(subjects)
+    first = {
+        str(RDF.type): 0,
+        str(RDFS.label): 1,
+        "http://www.w3.org/2004/02/skos/core#altLabel": 2,
+    }
+    for subject in set(subjects):
+        preds = [p for s, p in order if s == subject]
+        assert preds == sorted(preds, key=lambda p: (first.get(p, 3), p))
