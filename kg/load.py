@@ -24,6 +24,7 @@ import yaml
 from kg.characters import FORBIDDEN, NULL_WORDS, decode_utf8, describe_char
 from kg.errors import KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
+from kg.forked import ChildError, Forked
 
 try:  # libyaml is several times faster than the pure-Python loader
     _Loader: type = yaml.CBaseLoader
@@ -72,26 +73,67 @@ def load_facts(data_dir: str | Path) -> Facts:
     'baiyun-international-airport'
     """
     data_dir = Path(data_dir)
-    facts = Facts()
     problems: list[Problem] = []
     inside = data_dir.resolve()
+    files: list[Path] = []
     for path in find_data_files(data_dir):
-        if not path.resolve().is_relative_to(inside):
-            problems.append(
-                Problem(
-                    SourcePos(str(path), 1),
-                    "a data file must be a file inside the data folder, and this one leads to "
-                    f"{path.resolve()}; it was not read",
-                    "copy the file into the data folder instead of linking to it",
-                )
-            )
+        if path.resolve().is_relative_to(inside):
+            files.append(path)
             continue
-        reader = _FileReader(path, facts, problems)
-        reader.read()
-        facts.files.append(reader.name)
+        problems.append(
+            Problem(
+                SourcePos(str(path), 1),
+                "a data file must be a file inside the data folder, and this one leads to "
+                f"{path.resolve()}; it was not read",
+                "copy the file into the data folder instead of linking to it",
+            )
+        )
+    first, second = _halves(files)
+    helper = Forked.start(_read_files, second) if second else None
+    facts, found = _read_files(first if helper else files)
+    if helper is not None:
+        try:
+            more, more_found = helper.result()
+        except ChildError:  # read them here, and so report whatever went wrong
+            more, more_found = _read_files(second)
+        facts.entities.extend(more.entities)
+        facts.quotes.extend(more.quotes)
+        facts.files.extend(more.files)
+        found.extend(more_found)
+    problems.extend(found)
     if problems:
         raise KgError(problems)
     return facts
+
+
+PARALLEL_BYTES = 512 * 1024
+"""Below this much YAML, files are read in one process (forking would cost more)."""
+
+
+def _halves(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """`files` cut in two runs of about equal bytes (the second empty for small data), so
+    a forked helper can read the second while this process reads the first."""
+    sizes = [p.stat().st_size for p in files]
+    total = sum(sizes)
+    if total < PARALLEL_BYTES or len(files) < 2:
+        return files, []
+    run = 0
+    for i, size in enumerate(sizes):
+        run += size
+        if run * 2 >= total:
+            return files[: i + 1], files[i + 1 :]
+    return files, []  # pragma: no cover - the loop always returns
+
+
+def _read_files(files: list[Path]) -> tuple[Facts, list[Problem]]:
+    """Read `files` in order into new `Facts`, with the problems found."""
+    facts = Facts()
+    problems: list[Problem] = []
+    for path in files:
+        reader = _FileReader(path, facts, problems)
+        reader.read()
+        facts.files.append(reader.name)
+    return facts, problems
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,6 +20,7 @@ from kg.quotes import MAX_SOURCE_BYTES
 from tests.conftest import ROOT
 
 GBA_TERM = Namespace("https://w3id.org/gba-kg/ontology#")
+LOAD = importlib.import_module("kg.load")  # `kg.load` is also the API function
 
 
 def _write(folder: Path, text: str) -> Path:
@@ -383,3 +386,64 @@ def test_the_readme_states_the_limits_as_they_are() -> None:
         f"| {MAX_REPORTED_LINES} per file",
     ):
         assert text in section, text
+
+
+def _read_in_two(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make every data folder big enough for the forked second reader, on any machine;
+    the list returned collects the helpers started."""
+    forked = importlib.import_module("kg.forked")
+    monkeypatch.setattr(LOAD, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(forked, "can_fork", lambda: True)
+    started: list[object] = []
+    start = forked.Forked.start
+
+    def counted(*args: Any) -> object:
+        helper = start(*args)
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(LOAD.Forked, "start", counted)
+    return started
+
+
+def test_reading_in_two_processes_gives_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = load_facts(ROOT / "data")
+    started = _read_in_two(monkeypatch)
+    assert load_facts(ROOT / "data") == alone
+    assert len(started) == 1 and started[0] is not None
+
+
+def test_reading_in_two_processes_reports_every_problem_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"entities:\n  - id: x-{name}\n    type: City\n    bad key: 1\n  - id: [y]\n",
+            encoding="utf-8",
+        )
+    with pytest.raises(kg.KgError) as alone:
+        load_facts(tmp_path)
+    started = _read_in_two(monkeypatch)
+    with pytest.raises(kg.KgError) as two:
+        load_facts(tmp_path)
+    assert [str(p) for p in two.value.problems] == [str(p) for p in alone.value.problems]
+    assert {p.pos.path for p in two.value.problems} == {str(tmp_path / f"{n}.yaml") for n in "abcd"}
+    assert len(started) == 1 and started[0] is not None
+
+
+def test_a_failing_second_reader_falls_back_to_reading_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alone = load_facts(ROOT / "data")
+    parent = os.getpid()
+    read = LOAD._FileReader.read
+
+    def read_or_die_in_child(self: Any) -> None:
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out of memory")
+        read(self)
+
+    started = _read_in_two(monkeypatch)
+    monkeypatch.setattr(LOAD._FileReader, "read", read_or_die_in_child)
+    assert load_facts(ROOT / "data") == alone
+    assert len(started) == 1 and started[0] is not None
