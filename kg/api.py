@@ -5,6 +5,7 @@ words as the CLI (`kg check` ↔ `kg.check()`, `kg build` ↔ `kg.build()`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -13,7 +14,7 @@ from rdflib import Graph
 
 from kg import cache as build_cache
 from kg.build import Built, build_graph
-from kg.coverage import Coverage, source_coverage, write_coverage
+from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
 from kg.export import Graphs, Output, export_graph, write_file
@@ -23,7 +24,7 @@ from kg.load import SOURCES_DIR, load_facts
 from kg.network import LayoutJob, focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
-from kg.quotes import SourceText, read_sources
+from kg.quotes import QuoteMatch, SourceText, read_sources
 from kg.results import Answer
 from kg.rules import check_rules, read_rules
 from kg.shapes import check_shapes, read_shapes
@@ -228,7 +229,7 @@ class BuildReport:
         return cls(
             result.summary,
             [str(w) for w in result.warnings],
-            coverage(result).summary_line(),
+            quoted_coverage(_texts(result), _quotes(result.checked)).summary_line(),
             list(result.outputs),
         )
 
@@ -293,6 +294,13 @@ def query(
     return answer
 
 
+def _quotes(checked: Checked) -> Iterator[QuoteMatch]:
+    for entity in checked.entities:
+        yield from entity.evidence
+        for st in entity.statements:
+            yield from st.evidence
+
+
 def coverage(result: Result) -> Coverage:
     """How much of each source text `result`'s quotes cover, by sentence and by section.
 
@@ -300,8 +308,7 @@ def coverage(result: Result) -> Coverage:
     '98 of 114 substantive sentences quoted (86.0%)'
     """
     texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
-    graph = cast(Graph, result.built.view)  # the read API source_coverage uses
-    return source_coverage(graph, result.schema, texts, result.built.positions)
+    return source_coverage(result.built.view, result.schema, texts, result.built.positions)
 
 
 def coverage_page(

@@ -65,7 +65,7 @@ class Built:
     @cached_property
     def view(self) -> GraphView:
         """rdflib-style reads of the store (network, coverage, statistics)."""
-        return GraphView(self.store)
+        return GraphView(self.store, self.triples)
 
     @cached_property
     def graph(self) -> Graph:

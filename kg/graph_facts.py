@@ -7,13 +7,16 @@ differ in) both work on this view, so they need only the graph, not the YAML it 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
+from kg.graph_view import GraphView
 from kg.namespaces import GBA, OA, PROV
 from kg.ontology import PropertyInfo, Schema
 
@@ -69,12 +72,12 @@ class GraphFact:
         return self.key == "type"
 
 
-def local(term: Node) -> str:
+def local(term: Node | str) -> str:
     """The last segment of an IRI (`gbr:guangzhou` → `guangzhou`)."""
     return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def label(graph: Graph, node: Node, lang: str) -> str:
+def label(graph: Graph | GraphView, node: Node, lang: str) -> str:
     """`node`'s rdfs:label in `lang`, or its local name."""
     for value in sorted(graph.objects(node, RDFS.label), key=str):
         if isinstance(value, Literal) and value.language == lang:
@@ -82,23 +85,9 @@ def label(graph: Graph, node: Node, lang: str) -> str:
     return local(node)
 
 
-def passages(graph: Graph) -> dict[str, Passage]:
+def passages(graph: Graph | GraphView) -> dict[str, Passage]:
     """Every evidence node with its source, offsets and exact text, by id."""
-    out: dict[str, Passage] = {}
-    for node in sorted(graph.subjects(RDF.type, GBA.Evidence), key=str):
-        source = graph.value(node, OA.hasSource)
-        exact, start, end = "", -1, -1
-        for sel in graph.objects(node, OA.hasSelector):
-            if (value := graph.value(sel, OA.exact)) is not None:
-                exact = str(value)
-            if isinstance(value := graph.value(sel, OA.start), Literal):
-                start = int(value)
-            if isinstance(value := graph.value(sel, OA.end), Literal):
-                end = int(value)
-        out[local(node)] = Passage(
-            local(node), local(source) if source is not None else "", start, end, exact
-        )
-    return out
+    return _Index(graph).passages()
 
 
 def most_specific_class(graph: Graph, schema: Schema, node: Node) -> URIRef | None:
@@ -111,76 +100,184 @@ def most_specific_class(graph: Graph, schema: Schema, node: Node) -> URIRef | No
 
 
 def graph_facts(
-    graph: Graph, schema: Schema, positions: Mapping[URIRef, SourcePos] | None = None
+    graph: Graph | GraphView,
+    schema: Schema,
+    positions: Mapping[URIRef, SourcePos] | None = None,
 ) -> dict[str, GraphFact]:
     """Every entity and every statement about an entity, by node id."""
-    positions = positions or {}
-    found = passages(graph)
-    entities = {u for u in graph.subjects(RDF.type, GBA.Entity) if isinstance(u, URIRef)}
-    out: dict[str, GraphFact] = {}
+    return _Index(graph).facts(schema, positions or {})
 
-    def quotes_of(node: Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        evidence = sorted(local(e) for e in graph.objects(node, PROV.wasDerivedFrom))
-        return tuple(evidence), tuple(found[e].exact if e in found else e for e in evidence)
 
-    for node in sorted(entities, key=str):
-        cls = most_specific_class(graph, schema, node)
-        info = schema.classes.get(cls) if cls is not None else None
-        type_word = (info.yaml_type if info else None) or (local(cls) if cls else "")
-        evidence, quotes = quotes_of(node)
-        labels = sorted(
-            (local(p), o.language or "", str(o))
-            for p in (RDFS.label, SKOS.altLabel)
-            for o in graph.objects(node, p)
-            if isinstance(o, Literal)
+def _store(graph: Graph | GraphView) -> ox.Store:
+    if isinstance(graph, GraphView):
+        return graph.store
+    from kg.build import Built  # kg.build needs this module's neighbours, not this module
+
+    return Built.of_graph(graph).store
+
+
+class _Index:
+    """The few predicates the facts are made of, each read from the store in one scan and
+    kept as plain strings: much faster than a lookup per node and property."""
+
+    def __init__(self, graph: Graph | GraphView) -> None:
+        self.store = _store(graph)
+
+    def _scan(self, predicate: URIRef) -> list[tuple[_Term, _Term]]:
+        quads = self.store.quads_for_pattern(None, ox.NamedNode(predicate), None)
+        return [(q.subject, q.object) for q in quads]
+
+    def _many(self, predicate: URIRef) -> dict[str, list[_Term]]:
+        out: dict[str, list[_Term]] = {}
+        for s, o in self._scan(predicate):
+            if isinstance(s, ox.NamedNode):
+                out.setdefault(s.value, []).append(o)
+        return out
+
+    def _one(self, predicate: URIRef) -> dict[str, _Term]:
+        """One value per subject (the first the store gives, as `Graph.value` would)."""
+        out: dict[str, _Term] = {}
+        for s, o in self._scan(predicate):
+            if isinstance(s, ox.NamedNode):
+                out.setdefault(s.value, o)
+        return out
+
+    def passages(self) -> dict[str, Passage]:
+        sources = self._one(OA.hasSource)
+        selectors = self._many(OA.hasSelector)
+        exact, start, end = self._one(OA.exact), self._one(OA.start), self._one(OA.end)
+        out: dict[str, Passage] = {}
+        evidence = sorted(
+            s.value
+            for s, o in self._scan(RDF.type)
+            if isinstance(s, ox.NamedNode) and o == _EVIDENCE
         )
-        pos = positions.get(node)
-        out[local(node)] = GraphFact(
-            local(node),
-            local(node),
-            label(graph, node, "zh"),
-            label(graph, node, "en"),
-            "type",
-            "类型",
-            "type",
-            type_word,
-            schema.label(cls, "zh") if cls else type_word,
-            schema.label(cls, "en") if cls else type_word,
-            (),
-            tuple(labels),
-            evidence,
-            quotes,
-            str(pos) if pos else "",
+        for node in evidence:
+            text, at, to = "", -1, -1
+            for sel in selectors.get(node, ()):
+                if not isinstance(sel, ox.NamedNode):
+                    continue
+                if isinstance(value := exact.get(sel.value), ox.Literal | ox.NamedNode):
+                    text = value.value
+                if isinstance(value := start.get(sel.value), ox.Literal):
+                    at = int(value.value)
+                if isinstance(value := end.get(sel.value), ox.Literal):
+                    to = int(value.value)
+            source = sources.get(node)
+            name = local(node)
+            where = local(source.value) if isinstance(source, ox.NamedNode | ox.Literal) else ""
+            out[name] = Passage(name, where, at, to, text)
+        return out
+
+    def facts(self, schema: Schema, positions: Mapping[URIRef, SourcePos]) -> dict[str, GraphFact]:
+        found = self.passages()
+        at = {str(k): v for k, v in positions.items()}
+        types = self._many(RDF.type)
+        names: dict[str, dict[str, list[str]]] = {}  # node → lang → labels
+        labels: dict[str, list[tuple[str, str, str]]] = {}
+        for label_prop in (RDFS.label, SKOS.altLabel):
+            for node, values in self._many(label_prop).items():
+                for o in values:
+                    if isinstance(o, ox.Literal):
+                        lang = o.language or ""
+                        labels.setdefault(node, []).append((local(label_prop), lang, o.value))
+                        if label_prop == RDFS.label:
+                            names.setdefault(node, {}).setdefault(lang, []).append(o.value)
+        derived = self._many(PROV.wasDerivedFrom)
+        classes = {str(k): v for k, v in schema.classes.items()}
+        by_iri = {str(k): v for k, v in schema.by_iri.items()}
+
+        def name(node: str, lang: str) -> str:  # as `label`: the first in order, or the id
+            texts = names.get(node, {}).get(lang)
+            return min(texts) if texts else local(node)
+
+        @functools.cache
+        def class_name(cls: str, lang: str) -> str:
+            return schema.label(URIRef(cls), lang)
+
+        def quotes_of(node: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            evidence = sorted(
+                local(e.value) for e in derived.get(node, ()) if isinstance(e, ox.NamedNode)
+            )
+            return tuple(evidence), tuple(found[e].exact if e in found else e for e in evidence)
+
+        entities = sorted(s for s, ts in types.items() if any(t == _ENTITY for t in ts))
+        out: dict[str, GraphFact] = {}
+        for node in entities:
+            known = [
+                t.value for t in types[node] if isinstance(t, ox.NamedNode) and t.value in classes
+            ]
+            cls = max(known, key=lambda c: (len(classes[c].ancestors), c)) if known else None
+            info = classes[cls] if cls is not None else None
+            type_word = (info.yaml_type if info else None) or (local(cls) if cls else "")
+            evidence, quotes = quotes_of(node)
+            pos = at.get(node)
+            out[local(node)] = GraphFact(
+                local(node),
+                local(node),
+                name(node, "zh"),
+                name(node, "en"),
+                "type",
+                "类型",
+                "type",
+                type_word,
+                class_name(cls, "zh") if cls else type_word,
+                class_name(cls, "en") if cls else type_word,
+                (),
+                tuple(sorted(labels.get(node, ()))),
+                evidence,
+                quotes,
+                str(pos) if pos else "",
+            )
+        entity_set = set(entities)
+        subjects, predicates = self._one(RDF.subject), self._one(RDF.predicate)
+        objects = self._one(RDF.object)
+        qualifiers: dict[str, list[tuple[str, str]]] = {}
+        for iri, qualifier in by_iri.items():
+            if qualifier.is_qualifier:
+                for node, values in self._many(URIRef(iri)).items():
+                    for v in values:
+                        if isinstance(v, ox.NamedNode | ox.Literal):
+                            qualifiers.setdefault(node, []).append((qualifier.key, v.value))
+        statements = sorted(
+            s.value
+            for s, o in self._scan(RDF.type)
+            if isinstance(s, ox.NamedNode) and o == _STATEMENT
         )
-    for st, subject, prop, obj in reified_statements(graph, schema, entities):
-        qualifiers = sorted(
-            (qprop.key, str(v))
-            for q, v in graph.predicate_objects(st)
-            if isinstance(q, URIRef)
-            and (qprop := schema.by_iri.get(q)) is not None
-            and qprop.is_qualifier
-        )
-        if isinstance(obj, URIRef):
-            value, zh, en = local(obj), label(graph, obj, "zh"), label(graph, obj, "en")
-        else:
-            value = zh = en = str(obj)
-        evidence, quotes = quotes_of(st)
-        pos = positions.get(st) if isinstance(st, URIRef) else None
-        out[local(st)] = GraphFact(
-            local(st),
-            local(subject),
-            label(graph, subject, "zh"),
-            label(graph, subject, "en"),
-            prop.key,
-            prop.labels.get("zh", prop.key),
-            prop.labels.get("en", prop.key),
-            value,
-            zh,
-            en,
-            tuple(qualifiers),
-            (),
-            evidence,
-            quotes,
-            str(pos) if pos else "",
-        )
-    return out
+        for st in statements:
+            subject, predicate, obj = subjects.get(st), predicates.get(st), objects.get(st)
+            prop = by_iri.get(predicate.value) if isinstance(predicate, ox.NamedNode) else None
+            if not (isinstance(subject, ox.NamedNode) and subject.value in entity_set):
+                continue
+            if prop is None or not isinstance(obj, ox.NamedNode | ox.Literal):
+                continue
+            if isinstance(obj, ox.NamedNode):
+                value, zh, en = local(obj.value), name(obj.value, "zh"), name(obj.value, "en")
+            else:
+                value = zh = en = obj.value
+            evidence, quotes = quotes_of(st)
+            pos = at.get(st)
+            out[local(st)] = GraphFact(
+                local(st),
+                local(subject.value),
+                name(subject.value, "zh"),
+                name(subject.value, "en"),
+                prop.key,
+                prop.labels.get("zh", prop.key),
+                prop.labels.get("en", prop.key),
+                value,
+                zh,
+                en,
+                tuple(sorted(qualifiers.get(st, ()))),
+                (),
+                evidence,
+                quotes,
+                str(pos) if pos else "",
+            )
+        return out
+
+
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_ENTITY = ox.NamedNode(GBA.Entity)
+_EVIDENCE = ox.NamedNode(GBA.Evidence)
+_STATEMENT = ox.NamedNode(RDF.Statement)

@@ -10,7 +10,7 @@ for what needs one (isomorphism in `kg diff`, notebooks, callers of `kg.check().
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -47,14 +47,65 @@ def to_ox_term(term: Node) -> ox.NamedNode | ox.Literal:
     raise TypeError(f"not an IRI or a literal: {term!r}")
 
 
-class GraphView:
-    """rdflib-style reads of the default graph of `store`, with rdflib terms in and out."""
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = {
+    _XSD + name
+    for name in (
+        "integer nonNegativeInteger positiveInteger nonPositiveInteger negativeInteger "
+        "long int short byte unsignedLong unsignedInt unsignedShort unsignedByte"
+    ).split()
+}
+_DECIMAL, _BOOLEAN = _XSD + "decimal", _XSD + "boolean"
 
-    def __init__(self, store: ox.Store) -> None:
+
+def store_form(literal: ox.Literal) -> ox.Literal | None:
+    """The literal as pyoxigraph's store gives it back, where that differs: the store keeps
+    values, not lexical forms, so `"2.50"^^xsd:decimal` comes back `"2.5"`, and every
+    integer type comes back `xsd:integer` (`"5"^^xsd:nonNegativeInteger` → `"5"^^xsd:integer`).
+    None when the store keeps the literal as it is (or for a form not handled here)."""
+    datatype = literal.datatype.value
+    text = literal.value.strip()
+    try:
+        if datatype in _INTEGERS:
+            value = str(int(text))
+            datatype = _XSD + "integer"
+        elif datatype == _DECIMAL:
+            sign, _, digits = text.rpartition("-") if text.startswith("-") else ("", "", text)
+            whole, _, frac = digits.lstrip("+").partition(".")
+            whole, frac = whole.lstrip("0") or "0", frac.rstrip("0")
+            value = ("-" if sign == "" and text.startswith("-") else "") + whole
+            value = value + ("." + frac if frac else "")
+            if value == "-0":
+                value = "0"
+        elif datatype == _BOOLEAN:
+            value = {"1": "true", "0": "false"}.get(text, text)
+        else:
+            return None
+    except ValueError:
+        return None
+    if value == literal.value and datatype == literal.datatype.value:
+        return None
+    return ox.Literal(value, datatype=ox.NamedNode(datatype))
+
+
+class GraphView:
+    """rdflib-style reads of the default graph of `store`, with rdflib terms in and out.
+
+    `triples` (what the store was filled with) lets the view give back each literal as it
+    was written where the store rewrites it (see `store_form`): a view must not change a
+    curated value.
+    """
+
+    def __init__(self, store: ox.Store, triples: Iterable[ox.Triple] = ()) -> None:
         self.store = store
         self._in: dict[Node, ox.NamedNode | ox.Literal] = {}
         self._out: dict[object, Identifier] = {}
         self._len: int | None = None
+        self._written: dict[tuple[object, object, object], ox.Literal] = {}
+        for t in triples:
+            o = t.object
+            if isinstance(o, ox.Literal) and not o.language and (stored := store_form(o)):
+                self._written[(t.subject, t.predicate, stored)] = o
 
     def _ox(self, term: Node | None) -> ox.NamedNode | ox.Literal | None:
         if term is None:
@@ -74,20 +125,29 @@ class GraphView:
         subject, predicate, obj = self._ox(s), self._ox(p), self._ox(o)
         if isinstance(subject, ox.Literal) or isinstance(predicate, ox.Literal):
             return iter(())  # no triple has a literal there
-        return iter(self.store.quads_for_pattern(subject, predicate, obj, ox.DefaultGraph()))
+        # no graph name: the builder's store has only the default graph, and naming it
+        # makes pyoxigraph scan instead of using its indexes (100× slower)
+        return iter(self.store.quads_for_pattern(subject, predicate, obj))
+
+    def _object(self, q: ox.Quad) -> Identifier:
+        """The object of `q` as it was written."""
+        o = q.object
+        if self._written and isinstance(o, ox.Literal):
+            o = self._written.get((q.subject, q.predicate, o), o)
+        return self._rdf(o)
 
     def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
         """The triples matching `(s, p, o)`, where None matches anything."""
         s, p, o = pattern
         for q in self._quads(s, p, o):
-            yield self._rdf(q.subject), self._rdf(q.predicate), self._rdf(q.object)
+            yield self._rdf(q.subject), self._rdf(q.predicate), self._object(q)
 
     def objects(
         self, subject: Node | None = None, predicate: Node | None = None
     ) -> Iterator[Identifier]:
         """The objects of `subject`'s `predicate` values."""
         for q in self._quads(subject, predicate, None):
-            yield self._rdf(q.object)
+            yield self._object(q)
 
     def subjects(
         self, predicate: Node | None = None, obj: Node | None = None
@@ -101,14 +161,14 @@ class GraphView:
     ) -> Iterator[tuple[Identifier, Identifier]]:
         """`(predicate, object)` of each triple about `subject`."""
         for q in self._quads(subject, None, None):
-            yield self._rdf(q.predicate), self._rdf(q.object)
+            yield self._rdf(q.predicate), self._object(q)
 
     def value(
         self, subject: Node | None = None, predicate: Node | None = None
     ) -> Identifier | None:
         """One object of `subject`'s `predicate`, or None (as rdflib's `Graph.value`)."""
         for q in self._quads(subject, predicate, None):
-            return self._rdf(q.object)
+            return self._object(q)
         return None
 
     def __iter__(self) -> Iterator[Triple]:

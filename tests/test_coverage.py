@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import kg
@@ -14,6 +15,7 @@ from kg.cli import main
 from kg.coverage import (
     MIN_CHARS,
     article_end,
+    quoted_coverage,
     render_coverage,
     section_starts,
     split_sentences,
@@ -153,3 +155,16 @@ def test_the_real_article_has_its_five_parts() -> None:
     assert sum(s.covered for s in source.sections) == found.covered
     assert found.share > 0.8  # the curation covers most of the interview
     assert "热门评论" not in " ".join(s.text for s in source.sentences)  # furniture not counted
+
+
+@pytest.mark.parametrize("data", [ROOT / "data", MINI], ids=["data", "mini"])
+def test_the_build_line_from_the_quotes_equals_the_page_from_the_graph(data: Path) -> None:
+    result = kg.check(data)
+    texts = {k: s.text for k, s in result.checked.sources.items()}
+    quotes = [m for e in result.checked.entities for m in e.evidence] + [
+        m for e in result.checked.entities for st in e.statements for m in st.evidence
+    ]
+    fast, page = quoted_coverage(texts, quotes), kg.coverage(result)
+    assert fast.as_dict() == page.as_dict()
+    assert fast.summary_line() == page.summary_line()
+    assert [len(s.passages) for s in fast.sources] == [len(s.passages) for s in page.sources]
