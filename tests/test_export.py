@@ -9,11 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 import kg
-from kg.export import WRITERS, Writer
-from tests.conftest import MINI
+from kg.export import WRITERS, Graphs, Writer
+from kg.ontology import read_schema
+from tests.conftest import MINI, ROOT
+
+SCHEMA = read_schema()
 
 OUTPUTS = sorted([w.filename for w in WRITERS.values()] + ["manifest.json"])
 
@@ -98,3 +103,32 @@ def test_html_view_is_offline_and_holds_every_entity(tmp_path: Path) -> None:
         assert needle not in html, needle
     for label in ("白云国际机场", "深圳宝安国际机场", "深中通道", "Zhongshan"):
         assert label in html
+
+
+def _jsonld_by_pyoxigraph(graphs: Graphs) -> bytes:
+    """The reference: pyoxigraph's JSON-LD writer, indented by the json module."""
+    data = ox.serialize(graphs.triples, format=ox.RdfFormat.JSON_LD)
+    assert data is not None
+    return (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("data", [ROOT / "data", MINI], ids=["data", "mini"])
+def test_json_ld_is_what_pyoxigraph_writes_indented(data: Path) -> None:
+    result = kg.check(data)
+    graphs = Graphs(result.built, result.schema)
+    assert WRITERS["json-ld"].write(graphs) == _jsonld_by_pyoxigraph(graphs)
+
+
+def test_json_ld_escapes_like_the_json_module() -> None:
+    g = Graph()
+    s = URIRef("https://example.org/s")
+    for i, text in enumerate(['a "quote" \\ \n\t\r', "\u2028 é 深圳 \x7f", "", "</script>"]):
+        g.add((s, URIRef(f"https://example.org/p{i}"), Literal(text)))
+        g.add((s, URIRef(f"https://example.org/q{i}"), Literal(text, lang="zh")))
+    g.add((s, URIRef("https://example.org/n"), Literal("3", datatype=XSD.positiveInteger)))
+    g.add((URIRef("https://example.org/t"), RDF.type, s))
+    graphs = Graphs(g, SCHEMA)
+    written = WRITERS["json-ld"].write(graphs)
+    assert written == _jsonld_by_pyoxigraph(graphs)
+    assert json.loads(written)[0]["https://example.org/p0"] == [{"@value": 'a "quote" \\ \n\t\r'}]
+    assert WRITERS["json-ld"].write(Graphs(Graph(), SCHEMA)) == b"[]\n"
