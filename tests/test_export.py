@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 from rdflib import RDF, XSD, Graph, Literal, URIRef
@@ -132,3 +134,39 @@ def test_json_ld_escapes_like_the_json_module() -> None:
     assert written == _jsonld_by_pyoxigraph(graphs)
     assert json.loads(written)[0]["https://example.org/p0"] == [{"@value": 'a "quote" \\ \n\t\r'}]
     assert WRITERS["json-ld"].write(Graphs(Graph(), SCHEMA)) == b"[]\n"
+
+
+def _graphml_by_networkx(graphs: Graphs) -> bytes:
+    """The reference: the network flattened into networkx and written by networkx."""
+    flat = nx.MultiDiGraph()
+    node_keys = ("label_zh", "label_en", "type", "type_zh", "kind", "iri")
+    for node, attrs in graphs.network.nodes(data=True):
+        flat.add_node(node, **{k: v for k, v in attrs.items() if k in node_keys})
+    for u, v, key, attrs in graphs.network.edges(keys=True, data=True):
+        values = {k: x for k, x in attrs.items() if k in ("label_en", "label_zh")}
+        flat.add_edge(u, v, key=f"{u}--{key}--{v}", quotes="\n".join(attrs["quotes"]), **values)
+    buffer = io.BytesIO()
+    nx.write_graphml(flat, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [ROOT / "data", MINI], ids=["data", "mini"])
+def test_graphml_is_what_networkx_writes(data: Path) -> None:
+    result = kg.check(data)
+    graphs = Graphs(result.built, result.schema)
+    assert WRITERS["graphml"].write(graphs) == _graphml_by_networkx(graphs)
+
+
+def test_graphml_escapes_like_networkx() -> None:
+    hostile = "a & b < c > d \"e\" 'f'\n\tg\r"
+    net = nx.MultiDiGraph()
+    net.add_node('n&"1', label_zh=hostile, label_en="", type="T", type_zh="", kind="K", iri="x")
+    net.add_node("n2", label_zh="深圳", label_en="Shenzhen", type="T", kind="K", iri="y")
+    net.add_node("lonely")
+    net.add_edge('n&"1', "n2", key="p<1>", quotes=[hostile, "第二"], label_en="p", label_zh="")
+    net.add_edge("n2", "n2", key="self", quotes=[], label_en="q & r", label_zh="自")
+    graphs = Graphs(Graph(), SCHEMA, network=net)
+    written = WRITERS["graphml"].write(graphs)
+    assert written == _graphml_by_networkx(graphs)
+    back = nx.read_graphml(io.BytesIO(written))
+    assert back.nodes['n&"1']["label_zh"] == hostile.replace("\r", "\n")  # XML reads CR as LF
