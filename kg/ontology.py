@@ -61,11 +61,15 @@ class PropertyInfo:
 
     @property
     def is_lang_string(self) -> bool:
-        return self.datatypes == (RDF.langString,)
+        return self.datatypes == _LANG_STRING
 
     @property
     def is_qualifier(self) -> bool:
-        return self.domain == frozenset({RDF.Statement})
+        return self.domain == _STATEMENT_DOMAIN
+
+
+_LANG_STRING = (RDF.langString,)
+_STATEMENT_DOMAIN = frozenset({RDF.Statement})  # rdflib's `RDF.x` is a lookup each time
 
 
 @dataclass

@@ -140,6 +140,7 @@ class _Checker:
         self.quotes: dict[str, NamedQuote] = {}
         self.matches: dict[tuple[str, str], QuoteMatch | None] = {}
         self.classes: dict[str, ClassInfo] = {}  # entity id → class, for reference checks
+        self._iris: dict[str, URIRef] = {}  # entity id → its IRI, made once
         self.source_docs: set[str] = set()
         self.bad_sources: set[SourcePos] = set()  # `source:` lines already reported
         self.indexed: set[int] = set()  # id() of each entity that owns its id
@@ -498,7 +499,10 @@ class _Checker:
                 f"{self.schema.label(prop.iri)})",
             )
             return None
-        return ID[text]
+        found = self._iris.get(text)
+        if found is None:  # one URIRef per id: rdflib checks every new IRI's characters
+            found = self._iris[text] = ID[text]
+        return found
 
     def _literal(self, st: Statement, prop: PropertyInfo, key: str | None = None) -> Literal | None:
         literal = make_literal(st.value, prop)
