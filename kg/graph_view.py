@@ -101,11 +101,21 @@ class GraphView:
         self._in: dict[Node, ox.NamedNode | ox.Literal] = {}
         self._out: dict[object, Identifier] = {}
         self._len: int | None = None
-        self._written: dict[tuple[object, object, object], ox.Literal] = {}
-        for t in triples:
-            o = t.object
-            if isinstance(o, ox.Literal) and not o.language and (stored := store_form(o)):
-                self._written[(t.subject, t.predicate, stored)] = o
+        self._triples = triples
+        self._rewritten: dict[tuple[object, object, object], ox.Literal] | None = None
+
+    @property
+    def _written(self) -> dict[tuple[object, object, object], ox.Literal]:
+        """(subject, predicate, literal as stored) → literal as written, for the literals
+        the store rewrites; found on first use (one pass over the triples)."""
+        if self._rewritten is None:
+            self._rewritten = {}
+            for t in self._triples:
+                o = t.object
+                if isinstance(o, ox.Literal) and not o.language and (stored := store_form(o)):
+                    self._rewritten[(t.subject, t.predicate, stored)] = o
+            self._triples = ()
+        return self._rewritten
 
     def _ox(self, term: Node | None) -> ox.NamedNode | ox.Literal | None:
         if term is None:
