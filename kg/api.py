@@ -66,7 +66,7 @@ class Result:
             "statements": self.built.statements,
             "quotes_checked": self.checked.quotes_checked,
             "sources": sorted(self.checked.sources),
-            "triples": len(self.built.triples),
+            "triples": self.built.size,
             "outputs": [str(o.path) for o in self.outputs],
         }
 

@@ -8,17 +8,17 @@ pattern. Each quoted passage becomes one `gba:Evidence` node with a W3C Web Anno
 TextQuoteSelector and TextPositionSelector. IRIs are minted from ids and offsets only.
 
 The triples are written straight as N-Triples lines and sorted once (each subject's lines
-together, subjects in IRI order): that order is the order of every RDF output. pyoxigraph
-parses the lines (checking every term) into `Built.triples`, and its store answers the
-shapes, the rules and the graph reads of the network and coverage (`Built.view`). An
-`rdflib.Graph` is made only when asked for (`Built.graph`).
+together, subjects in IRI order): that document is `graph.nt`, and its order is the order of
+every RDF output. pyoxigraph loads it into the store (checking every term) that answers the
+shapes, the rules and the graph reads of the network and coverage (`Built.view`), and parses
+it again for each writer. An `rdflib.Graph` is made only when asked for (`Built.graph`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -40,9 +40,13 @@ _NNI = "<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
 
 @dataclass
 class Built:
-    """The graph's triples, sorted, and where in the YAML each of its nodes came from."""
+    """The graph as sorted N-Triples, and where in the YAML each of its nodes came from.
 
-    triples: list[ox.Triple]
+    The bytes are the graph: `graph.nt` as written, what the store loads and what every
+    other writer reads (`triples`), so no Python object per triple is kept.
+    """
+
+    nt: bytes
     positions: dict[URIRef, SourcePos] = field(default_factory=dict)
     key_positions: dict[tuple[URIRef, URIRef], SourcePos] = field(default_factory=dict)
     statements: int = 0
@@ -53,13 +57,25 @@ class Built:
         lines = Lines()
         for s, p, o in graph:
             lines.add(nt(s), nt(p), nt(o))
-        return cls(lines.triples(), dict(positions or {}))
+        return cls(lines.document(), dict(positions or {}))
+
+    @property
+    def triples(self) -> Iterator[ox.Triple]:
+        """The triples as pyoxigraph terms, in order (parsed anew on each call)."""
+        # lenient: IRIs and language tags are not re-validated here; the store's strict
+        # load checks them once
+        return ox.parse(self.nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+
+    @cached_property
+    def size(self) -> int:
+        """The number of triples (one line each: N-Triples escapes line breaks)."""
+        return self.nt.count(b"\n")
 
     @cached_property
     def store(self) -> ox.Store:
         """A pyoxigraph store of the triples, for the shapes, rules and questions."""
         store = ox.Store()
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples)
+        store.bulk_load(self.nt, format=ox.RdfFormat.N_TRIPLES)
         return store
 
     @cached_property
@@ -71,14 +87,9 @@ class Built:
     def graph(self) -> Graph:
         """The triples in an `rdflib.Graph` (made on first use; the build needs none)."""
         graph = Graph()
+        term = to_rdflib_term
         graph.addN(
-            (
-                to_rdflib_term(t.subject),
-                to_rdflib_term(t.predicate),
-                to_rdflib_term(t.object),
-                graph,
-            )
-            for t in self.triples
+            (term(t.subject), term(t.predicate), term(t.object), graph) for t in self.triples
         )
         return graph
 
@@ -93,37 +104,35 @@ def nt(term: Node) -> str:
 
 
 class Lines:
-    """N-Triples lines grouped by subject, each triple once, with their sort keys."""
+    """N-Triples lines grouped by subject, each triple once."""
 
     def __init__(self) -> None:
-        self.by_subject: dict[str, set[tuple[str, str, str]]] = {}
+        self.by_subject: dict[str, set[str]] = {}
 
     def add(self, s: str, p: str, o: str) -> None:
         lines = self.by_subject.get(s)
         if lines is None:
             lines = self.by_subject[s] = set()
-        # predicates: rdf:type, rdfs:label, skos:altLabel, then the rest by IRI;
-        # objects: IRIs (by IRI) before literals
-        okey = "0" + o[1:-1] if o[0] == "<" else "1" + o
-        lines.add((_FIRST.get(p, "3") + p[1:-1], okey, f"{s} {p} {o} .\n"))
+        lines.add(f"{s} {p} {o} .\n")
 
-    def text(self) -> str:
+    def document(self) -> bytes:
         """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
-        predicate (`rdf:type`, `rdfs:label`, `skos:altLabel`, then by IRI) and object."""
+        predicate (`rdf:type`, `rdfs:label`, `skos:altLabel`, then by IRI) and object (IRIs
+        before literals). Lines are handed over subject by subject, to keep memory low."""
         by_subject = self.by_subject
-        return "".join(
-            line
-            for s in sorted(by_subject, key=_subject_key)
-            for _, _, line in sorted(by_subject[s])
-        )
+        chunks: list[bytes] = []
+        for s in sorted(by_subject, key=_subject_key):
+            start = len(s) + 1
+            lines = sorted(by_subject.pop(s), key=lambda line: _line_key(line, start))
+            chunks.append("".join(lines).encode("utf-8"))
+        return b"".join(chunks)
 
-    def triples(self) -> list[ox.Triple]:
-        """The sorted triples, parsed (and so checked) by pyoxigraph."""
-        text = self.text().encode("utf-8")
-        # lenient: skips re-validating IRIs and language tags, which are valid by
-        # construction (ids match the id grammar; classes, properties, datatypes and
-        # languages come from the ontology); the syntax is still parsed strictly
-        return list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES, lenient=True))
+
+def _line_key(line: str, start: int) -> tuple[str, str]:
+    """Sort key of `S P O .`, given where P starts: predicate rank and IRI, then object."""
+    end = line.index(" ", start)
+    p, o = line[start:end], line[end + 1 : -3]
+    return _FIRST.get(p, "3") + p[1:-1], ("0" + o[1:-1] if o[0] == "<" else "1" + o)
 
 
 def _subject_key(subject: str) -> str:
@@ -160,7 +169,7 @@ class _Builder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self.lines = Lines()
-        self.built = Built([])
+        self.built = Built(b"")
         self.terms: dict[Node, str] = {}  # IRIs and literals already written, as N-Triples
         self.evidence: set[str] = set()
 
@@ -265,5 +274,5 @@ def build_graph(checked: Checked, schema: Schema) -> Built:
         builder.entity(entity)
     builder.vocabulary()
     built = builder.built
-    built.triples = builder.lines.triples()
+    built.nt = builder.lines.document()
     return built
