@@ -16,6 +16,7 @@ it again for each writer. An `rdflib.Graph` is made only when asked for (`Built.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
@@ -104,16 +105,16 @@ def nt(term: Node) -> str:
 
 
 class Lines:
-    """N-Triples lines grouped by subject, each triple once."""
+    """N-Triples lines (UTF-8) grouped by subject, each triple once."""
 
     def __init__(self) -> None:
-        self.by_subject: dict[str, set[str]] = {}
+        self.by_subject: dict[str, set[bytes]] = {}
 
     def add(self, s: str, p: str, o: str) -> None:
         lines = self.by_subject.get(s)
         if lines is None:
             lines = self.by_subject[s] = set()
-        lines.add(f"{s} {p} {o} .\n")
+        lines.add(f"{s} {p} {o} .\n".encode())
 
     def document(self) -> bytes:
         """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
@@ -122,17 +123,18 @@ class Lines:
         by_subject = self.by_subject
         chunks: list[bytes] = []
         for s in sorted(by_subject, key=_subject_key):
-            start = len(s) + 1
-            lines = sorted(by_subject.pop(s), key=lambda line: _line_key(line, start))
-            chunks.append("".join(lines).encode("utf-8"))
+            start = len(s.encode()) + 1
+            lines = sorted(by_subject.pop(s), key=functools.partial(_line_key, start=start))
+            chunks.append(b"".join(lines))
         return b"".join(chunks)
 
 
-def _line_key(line: str, start: int) -> tuple[str, str]:
-    """Sort key of `S P O .`, given where P starts: predicate rank and IRI, then object."""
-    end = line.index(" ", start)
+def _line_key(line: bytes, start: int) -> tuple[bytes, bytes]:
+    """Sort key of `S P O .`, given where P starts: predicate rank and IRI, then object.
+    (UTF-8 bytes sort as their code points do.)"""
+    end = line.index(b" ", start)
     p, o = line[start:end], line[end + 1 : -3]
-    return _FIRST.get(p, "3") + p[1:-1], ("0" + o[1:-1] if o[0] == "<" else "1" + o)
+    return _FIRST.get(p, b"3") + p[1:-1], (b"0" + o[1:-1] if o[:1] == b"<" else b"1" + o)
 
 
 def _subject_key(subject: str) -> str:
@@ -160,7 +162,7 @@ def _digest(term: Identifier) -> str:
 
 
 _TYPE = nt(RDF.type)
-_FIRST = {_TYPE: "0", nt(RDFS.label): "1", nt(SKOS.altLabel): "2"}
+_FIRST = {_TYPE.encode(): b"0", nt(RDFS.label).encode(): b"1", nt(SKOS.altLabel).encode(): b"2"}
 _STATEMENT = (nt(RDF.Statement), nt(RDF.subject), nt(RDF.predicate), nt(RDF.object))
 _DERIVED = nt(PROV.wasDerivedFrom)
 
@@ -170,10 +172,13 @@ class _Builder:
         self.schema = schema
         self.lines = Lines()
         self.built = Built(b"")
-        self.terms: dict[Node, str] = {}  # IRIs and literals already written, as N-Triples
+        self.terms: dict[Node, str] = {}  # IRIs already written, as N-Triples
         self.evidence: set[str] = set()
 
     def term(self, term: Node) -> str:
+        """`term` in N-Triples; IRIs are remembered (they repeat), literals mostly do not."""
+        if not isinstance(term, URIRef):
+            return nt(term)
         found = self.terms.get(term)
         if found is None:
             found = self.terms[term] = nt(term)
