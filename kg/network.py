@@ -1,12 +1,14 @@
 """The graph as a network: entities as nodes, relations between them as edges (networkx), and
-the HTML explorer of that network (pyvis's model of nodes, edges and vis-network options,
-rendered with our own template that inlines vis-network from the pyvis wheel, so the page
-makes no request when opened).
+the HTML explorer of that network (vis-network's nodes, edges and options, rendered with our
+own template that inlines vis-network from the pyvis wheel, so the page makes no request when
+opened).
 
 Everything the page shows is computed here: each node's and edge's facts, each fact's
 evidence (the verbatim quote, its surrounding sentence, its source's title, publisher and
 date) and the `file:line` of the curated YAML it came from; node sizes (networkx degree);
-and a seeded layout, so the same graph always opens in the same arrangement.
+and a seeded layout, so the same graph always opens in the same arrangement. A network of
+more than `DRAW_LIMIT` entities is not drawn whole: its page draws the neighbourhood of the
+entity picked, laid out in the browser the same way every time.
 
 Data reaches the page only as JSON inside a `<script type="application/json">` element (with
 `<`, `>` and `&` escaped), and the page's script shows it with `textContent` and
@@ -15,6 +17,8 @@ Data reaches the page only as JSON inside a `<script type="application/json">` e
 
 from __future__ import annotations
 
+import functools
+import gc
 import itertools
 import json
 import math
@@ -23,15 +27,15 @@ import os
 import random
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pyvis
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyvis.network import Network
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -44,6 +48,14 @@ _VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _TEMPLATES = Path(__file__).parent / "templates"
 
 _OTHER_COLOR = "#999999"
+
+DRAW_LIMIT = 3000
+"""The most entities the explorer draws as one network. In headless Chromium
+(`bench/browser.py`), whole drawings of 2,000, 3,000, 5,000 and 10,000 entities became
+usable after about 1.9, 2.5, 3.9 and 6.2 s, and took 0.08, 0.12, 0.19 and 0.35 s to redraw
+on each pan or zoom. A bigger network's page says so, carries the same data, search and
+panel, and draws only the neighbourhood of the entity picked; no whole-network layout is
+computed for it."""
 
 
 def _kind(schema: Schema, info: ClassInfo | None) -> str:
@@ -107,7 +119,33 @@ def network_graph(
     `statements`, `evidence` (quote, surrounding sentence from `texts` — source id → text —
     or the quote's own prefix and suffix) and `sources` (title, publisher, date).
     """
-    positions = positions or {}
+    with _collector_paused():
+        return _network_graph(graph, schema, positions or {}, texts or {})
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while, then as it was.
+
+    Building the network makes hundreds of thousands of small containers and no cycles;
+    each full collection they set off walks every object of the RDF graph too, which was
+    half of the network's time at 10,000 entities.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _network_graph(
+    graph: Graph,
+    schema: Schema,
+    positions: Mapping[URIRef, SourcePos],
+    texts: Mapping[str, str],
+) -> nx.MultiDiGraph:
     net = nx.MultiDiGraph()
     entities = sorted(u for u in graph.subjects(RDF.type, GBA.Entity) if isinstance(u, URIRef))
     entity_set = set(entities)
@@ -165,7 +203,7 @@ def network_graph(
         attrs["areas"] = sorted(set(attrs["areas"]))
     for node in entities:  # evidence for the entity itself, beside its statements'
         evidence_nodes.update(e for e in graph.objects(node, PROV.wasDerivedFrom))
-    evidence, source_ids = _evidence(graph, sorted(evidence_nodes, key=str), texts or {})
+    evidence, source_ids = _evidence(graph, sorted(evidence_nodes, key=str), texts)
     net.graph["statements"] = {
         k: {f: v for f, v in st.items() if f != "quotes"} for k, st in statements.items()
     }
@@ -338,8 +376,11 @@ def focus_network(net: nx.MultiDiGraph, focus: str, depth: int = 1) -> nx.MultiD
     return sub
 
 
-def network_layout(net: nx.MultiDiGraph) -> dict[str, Any]:
-    """The explorer's positions of `net`'s nodes, as `render_network` places them."""
+def network_layout(net: nx.MultiDiGraph, draw_limit: int = DRAW_LIMIT) -> dict[str, Any]:
+    """The explorer's positions of `net`'s nodes, as `render_network` places them; none for
+    a network of more than `draw_limit` nodes, which the page does not draw whole."""
+    if net.number_of_nodes() > draw_limit:
+        return {}
     return layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
 
 
@@ -486,51 +527,48 @@ def render_network(
     title: str = "gba-kg network",
     focus: str | None = None,
     where: dict[str, Any] | None = None,
+    draw_limit: int = DRAW_LIMIT,
 ) -> str:
     """The HTML explorer for `net`: one file, vis-network inlined, no external request.
 
     With `focus`, the page opens with that node selected and its facts shown. `where` is
     `network_layout(net)` when it was computed already (see `LayoutJob`).
+
+    A network of more than `draw_limit` nodes is not drawn whole (see `DRAW_LIMIT`): its
+    page says so, carries the same data, search and side panel, and draws the neighbourhood
+    of the entity picked, laid out in the browser; no layout is computed here.
     """
-    degree = dict(net.degree())
+    with _collector_paused():
+        return _render(net, schema, title, focus, where, draw_limit)
+
+
+def _render(
+    net: nx.MultiDiGraph,
+    schema: Schema,
+    title: str,
+    focus: str | None,
+    where: dict[str, Any] | None,
+    draw_limit: int,
+) -> str:
     nodes = sorted(net.nodes(data=True))
-    pairs = sorted(net.edges(keys=True, data=True))
-    if where is None or where.keys() != net.nodes.keys():
-        where = network_layout(net)
-    view = Network(directed=True, cdn_resources="in_line")
-    view.nodes = [
-        {
-            "id": node,
-            "label": attrs["label_zh"],
-            "x": where[node][0],
-            "y": where[node][1],
-            "value": degree.get(node, 0),
-            **_style(schema, attrs["kind"]),
-        }
-        for node, attrs in nodes
-    ]
-    view.node_ids = [n["id"] for n in view.nodes]
-    parallel: dict[tuple[str, str], int] = defaultdict(int)
-    view.edges = []
-    for u, v, key, attrs in pairs:
-        rank = parallel[(min(u, v), max(u, v))]
-        parallel[(min(u, v), max(u, v))] += 1
-        item: dict[str, Any] = {
-            "id": f"{u}--{key}--{v}",
-            "from": u,
-            "to": v,
-            "label": attrs["label_zh"],
-            "arrows": "to",
-        }
-        if rank:  # a second relation between the same two nodes bends away from the first
-            item["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.2 * rank}
-        view.edges.append(item)
-    options = _options(len(view.nodes))
-    view.set_options(json.dumps(options))
+    pairs = sorted(iter(net.edges(keys=True, data=True)))  # iter: no count of the edges first
+    degree: dict[str, int] = defaultdict(int)  # networkx's degree: in and out, loops twice
+    for u, v, _, _ in pairs:
+        degree[u] += 1
+        degree[v] += 1
+    limited = len(nodes) > draw_limit
     kinds: dict[str, int] = defaultdict(int)
     for _, attrs in nodes:
         kinds[attrs["kind"]] += 1
-    data = {
+    styles = {kind: _style(schema, kind) for kind in kinds}
+    vis_nodes: list[dict[str, Any]] = []
+    vis_edges: list[dict[str, Any]] = []
+    if not limited:
+        if where is None or where.keys() != net.nodes.keys():
+            where = layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
+        vis_nodes, vis_edges = _drawing(nodes, pairs, degree, styles, where)
+    options = _options(len(vis_nodes))
+    data: dict[str, Any] = {
         "nodes": [
             {
                 "id": node,
@@ -568,7 +606,7 @@ def render_network(
             {
                 "kind": kind,
                 "count": count,
-                **_style(schema, kind),
+                **styles[kind],
                 **_names(_class_labels(schema, kind), kind),
             }
             for kind, count in sorted(kinds.items())
@@ -579,18 +617,69 @@ def render_network(
             if attrs["kind"] == "CooperationArea"
         ],
         "focus": focus,
-        "vis": {"nodes": view.nodes, "edges": view.edges, "options": options},
+        "vis": {"nodes": vis_nodes, "edges": vis_edges, "options": options},
     }
-    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
-    template = env.get_template("network.html")
-    return template.render(
+    if limited:  # the page builds the drawn items from "nodes" and "edges" itself
+        data["vis"] = {"options": options}
+        data["limit"] = draw_limit
+    # the data is put in after rendering: the template engine would copy it twice more
+    page = _template().render(
         title=title,
-        data=_script_json(data),
+        data=_DATA_MARK,
         vis_js=(_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
         vis_css=(_VIS / "vis-network.css").read_text(encoding="utf-8"),
-        node_count=len(view.nodes),
-        edge_count=len(view.edges),
+        node_count=len(nodes),
+        edge_count=len(pairs),
+        limit=draw_limit if limited else None,
     )
+    before, after = page.split(_DATA_MARK)
+    return "".join((before, _script_json(data), after))
+
+
+_DATA_MARK = "\x00kg-data\x00"
+
+
+def _drawing(
+    nodes: list[tuple[str, dict[str, Any]]],
+    pairs: list[tuple[str, str, str, dict[str, Any]]],
+    degree: Mapping[str, int],
+    styles: Mapping[str, dict[str, str]],
+    where: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """vis-network's nodes, at their precomputed positions, and edges of the whole network."""
+    vis_nodes = [
+        {
+            "id": node,
+            "label": attrs["label_zh"],
+            "x": where[node][0],
+            "y": where[node][1],
+            "value": degree.get(node, 0),
+            **styles[attrs["kind"]],
+        }
+        for node, attrs in nodes
+    ]
+    parallel: dict[tuple[str, str], int] = defaultdict(int)
+    vis_edges = []
+    for u, v, key, attrs in pairs:
+        rank = parallel[(min(u, v), max(u, v))]
+        parallel[(min(u, v), max(u, v))] += 1
+        item: dict[str, Any] = {
+            "id": f"{u}--{key}--{v}",
+            "from": u,
+            "to": v,
+            "label": attrs["label_zh"],
+            "arrows": "to",
+        }
+        if rank:  # a second relation between the same two nodes bends away from the first
+            item["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.2 * rank}
+        vis_edges.append(item)
+    return vis_nodes, vis_edges
+
+
+@functools.cache
+def _template() -> Template:
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+    return env.get_template("network.html")
 
 
 def _class_labels(schema: Schema, kind: str) -> dict[str, str]:
@@ -601,7 +690,10 @@ def _class_labels(schema: Schema, kind: str) -> dict[str, str]:
 def _script_json(value: object) -> str:
     """JSON that is safe inside <script>: no '<', '>' or '&' can close the element."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        if char in text:  # on tens of megabytes, finding none is cheaper than replacing none
+            text = text.replace(char, escaped)
+    return text
 
 
 def _options(count: int) -> dict[str, Any]:

@@ -330,3 +330,68 @@ def test_the_search_list_follows_the_arrow_keys(session: Session, site: dict[str
     assert second != first
     session.page.press("#search", "Enter")
     assert session.page.inner_text("#panel h2") == second
+
+
+def drawn(session: Session) -> list[int]:
+    """The nodes and edges the network holds: [nodes, edges]."""
+    return list(
+        session.js(
+            "[Object.keys(kgExplorer.network.body.nodes).length,"
+            " Object.keys(kgExplorer.network.body.edges).length]"
+        )
+    )
+
+
+def test_above_the_draw_limit_only_the_neighbourhood_picked_is_drawn(
+    session: Session, site: dict[str, Any], tmp_path: Path
+) -> None:
+    from kg.network import focus_network, render_network
+    from kg.ontology import read_schema
+
+    net = big_network(600)  # over a limit of 50: e123's 2-step neighbourhood fits, e0's not
+    sizes = {n: [focus_network(net, n, d) for d in (1, 2)] for n in ("e0", "e123", "e599")}
+    assert sizes["e123"][1].number_of_nodes() <= 50 < sizes["e0"][1].number_of_nodes()
+    page = tmp_path / "limited.html"
+    page.write_text(render_network(net, read_schema(), draw_limit=50), encoding="utf-8")
+    session.open(page)
+    # it says why nothing is drawn, in the page's language, and how to get a focused page
+    assert drawn(session) == [0, 0]
+    notice = session.page.inner_text("#limit")
+    assert "本图有 600 个实体" in notice and "50" in notice and "不绘制全图" in notice
+    assert "kg view --focus ID --depth N" in notice and "This graph" not in notice
+    assert session.js("kgExplorer.data.nodes.length") == 600  # the data is all there
+    assert session.js("kgExplorer.counts()") == {
+        "nodes": 0,
+        "edges": 0,
+        "totalNodes": 600,
+        "totalEdges": net.number_of_edges(),
+    }
+    session.page.screenshot(path=str(site["root"] / "limited.png"))
+    # search finds an entity; picking it draws its neighbourhood, around it
+    session.page.fill("#search", "实体123")
+    assert "e123" in session.page.inner_text("#results")
+    session.page.press("#search", "Enter")
+    one, two = sizes["e123"]
+    assert drawn(session) == [one.number_of_nodes(), one.number_of_edges()]
+    assert set(session.js("kgExplorer.network.body.data.nodes.getIds()")) == set(one)
+    assert session.js("kgExplorer.network.getSelectedNodes()") == ["e123"]
+    assert session.js("kgExplorer.network.getPositions(['e123']).e123") == {"x": 0, "y": 0}
+    assert session.page.inner_text("#panel h2") == "实体123"
+    session.page.select_option("#depth", "2")
+    assert drawn(session) == [two.number_of_nodes(), two.number_of_edges()]
+    session.page.screenshot(path=str(site["root"] / "limited-depth-2.png"))
+    # a neighbourhood over the limit at depth 2 is drawn at depth 1
+    session.js("kgExplorer.pick('e0')")
+    one = sizes["e0"][0]
+    assert drawn(session) == [one.number_of_nodes(), one.number_of_edges()]
+    assert session.page.input_value("#depth") == "1"
+    # selecting an entity that is not drawn draws around it
+    session.js("kgExplorer.select('node', 'e599')")
+    one = sizes["e599"][0]
+    assert drawn(session) == [one.number_of_nodes(), one.number_of_edges()]
+    assert session.page.inner_text("#panel h2") == "实体599"
+    session.page.click("#lang button[data-lang=en]")
+    notice = session.page.inner_text("#limit")
+    assert "This graph has 600 entities" in notice and "本图" not in notice
+    assert "kg view --focus ID --depth N" in notice
+    assert session.js("kgExplorer.label('e599')") == "Entity 599"

@@ -3,6 +3,7 @@ YAML line, the same bytes every time, and `kg view`."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from pathlib import Path
@@ -15,7 +16,13 @@ import kg
 from kg.cli import main
 from kg.export import Graphs
 from kg.namespaces import GBA
-from kg.network import focus_network, layout, render_network, surrounding_sentence
+from kg.network import (
+    focus_network,
+    layout,
+    network_layout,
+    render_network,
+    surrounding_sentence,
+)
 from tests.conftest import MINI, ROOT
 
 FILE_LINE = re.compile(r"^.+\.yaml:\d+$")
@@ -208,3 +215,38 @@ def test_the_library_view_rejects_an_unknown_id(mini: kg.Result, tmp_path: Path)
         kg.view(mini, tmp_path / "x.html", focus="nowhere")
     output = kg.view(mini, tmp_path / "x.html", focus="guangzhou", depth=2)
     assert output.path.is_file() and output.size == output.path.stat().st_size
+
+
+def test_above_the_draw_limit_the_page_draws_nothing_whole_and_lays_nothing_out(
+    graphs: Graphs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    net = graphs.network  # 9 entities, over a limit of 5
+    whole = render_network(net, graphs.schema)
+    assert 'id="limit"' not in whole and "limit" not in page_data(whole)
+    monkeypatch.setattr("kg.network.layout", lambda *_: pytest.fail("laid out"))
+    assert network_layout(net, draw_limit=5) == {}
+    html = render_network(net, graphs.schema, draw_limit=5)
+    assert html == render_network(net, graphs.schema, draw_limit=5)
+    data = page_data(html)
+    assert data["limit"] == 5 and set(data["vis"]) == {"options"}  # no drawing, no positions
+    small = page_data(whole)  # the same data otherwise
+    assert {k: v for k, v in data.items() if k not in ("vis", "limit")} == {
+        k: v for k, v in small.items() if k != "vis"
+    }
+    # it says so in both languages, with the command for a page around one entity
+    assert "本图有 9 个实体,超过本页能流畅绘制的 5 个,所以不绘制全图" in html
+    assert "This graph has 9 entities, more than the 5 this page can draw smoothly" in html
+    assert html.count("<code>kg view --focus ID --depth N</code>") == 2
+
+
+def test_the_garbage_collector_is_left_as_it_was(mini: kg.Result) -> None:
+    """Building and rendering pause Python's collector (see `_collector_paused`), no more."""
+    assert gc.isenabled()
+    for enabled in (True, False):
+        if not enabled:
+            gc.disable()
+        try:
+            render_network(Graphs(mini.graph, mini.schema).network, mini.schema)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
