@@ -6,10 +6,10 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench clean browser fonts
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,9 @@ golden: setup ## rewrite golden files and expected error texts; review with git 
 
 bench: setup ## the benchmark tables at 1k and 10k entities (BENCH_ARGS="--sizes 100000" for more)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-browser: setup browser ## network.html against graph.ttl, and the page in headless chromium (BENCH_ARGS as for bench)
+	$(BIN)/python bench/browser.py $(BENCH_ARGS)
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -17,11 +17,12 @@ from kg.build import Built, build_graph
 from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
-from kg.export import Graphs, Output, export_graph, write_file
+from kg.export import NETWORK_FORMATS, Graphs, Output, export_graph, write_file, write_formats
 from kg.facts import Facts, SourcePos
+from kg.forked import ChildError, Forked
 from kg.graph_facts import GraphFact, graph_facts
 from kg.load import SOURCES_DIR, load_facts
-from kg.network import LayoutJob, focus_network, render_network
+from kg.network import focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
 from kg.quotes import QuoteMatch, SourceText, read_sources
@@ -112,18 +113,19 @@ def _check(
     data_dir: Path,
     ontology_dir: str | Path | None,
     queries_dir: str | Path | None,
-    layout_ahead: bool = False,
-) -> tuple[Result, LayoutJob | None]:
-    """`check`; with `layout_ahead`, the explorer's network and layout start in a second
-    process as soon as the graph is built."""
+    ahead: list[str] | None = None,
+) -> tuple[Result, Forked[dict[str, bytes]] | None]:
+    """`check`; the formats named in `ahead` (those made from the entity network: GraphML
+    and the explorer) are written by a forked second process while the checks run."""
     schema = read_schema(ontology_dir)
     # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
     job = None
-    if layout_ahead:
+    if ahead:
         texts = {k: s.text for k, s in sorted(checked.sources.items())}
-        job = LayoutJob.start(cast(Graph, built.view), schema, built.positions, texts)
+        built.view  # noqa: B018 - the store and view, made once here and shared with the child
+        job = Forked.start(write_formats, built, schema, texts, ahead)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
@@ -148,7 +150,7 @@ def export(
 def _export(
     result: Result, out_dir: str | Path, formats: list[str] | None, **made: Any
 ) -> list[Output]:
-    """`export`, with pieces already `made` (network, layout) passed on."""
+    """`export`, with files already `made` (format name → bytes) passed on."""
     result.outputs = export_graph(
         result.built,
         result.schema,
@@ -199,16 +201,15 @@ def build(
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    html = formats is None or "html" in formats
-    result, job = _check(Path(data_dir), ontology_dir, queries_dir, layout_ahead=html)
-    ahead = job.result() if job is not None else None
-    _export(
-        result,
-        out_dir,
-        formats,
-        layout=ahead[1] if ahead else None,
-        network=ahead[0] if ahead else None,
-    )
+    ahead = [n for n in NETWORK_FORMATS if formats is None or n in formats]
+    result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead=ahead)
+    written: dict[str, bytes] | None = None
+    if job is not None:
+        try:
+            written = job.result()
+        except ChildError:  # written here instead, where any error is raised as itself
+            written = None
+    _export(result, out_dir, formats, written=written)
     return result
 
 

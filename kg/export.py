@@ -278,6 +278,18 @@ WRITERS: dict[str, Writer] = {
 """Every output format, by the name `--format` takes."""
 
 
+NETWORK_FORMATS = ("graphml", "html")
+"""The formats made from the entity network (which `kg build` writes in a second process)."""
+
+
+def write_formats(
+    built: Built, schema: Schema, texts: Mapping[str, str], names: Iterable[str]
+) -> dict[str, bytes]:
+    """The bytes of each named format of `built` (format name → bytes)."""
+    graphs = Graphs(built, schema, texts=texts)
+    return {name: WRITERS[name].write(graphs) for name in names}
+
+
 def export_graph(
     graph: Built | Graph,
     schema: Schema,
@@ -288,6 +300,7 @@ def export_graph(
     texts: Mapping[str, str] | None = None,
     layout: dict[str, Any] | None = None,
     network: nx.MultiDiGraph | None = None,
+    written: Mapping[str, bytes] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
@@ -295,7 +308,8 @@ def export_graph(
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
     network view. `layout` and `network`, when given, must be the network's `network_layout`
-    and `network_graph`, made from the same inputs.
+    and `network_graph`, made from the same inputs; `written` (format name → bytes), the
+    output of `write_formats` for the same inputs.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
@@ -303,7 +317,10 @@ def export_graph(
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
     graphs = Graphs(graph, schema, positions, texts, layout, network)
-    contents = {WRITERS[n].filename: WRITERS[n].write(graphs) for n in names}
+    done = written or {}
+    contents = {
+        WRITERS[n].filename: done[n] if n in done else WRITERS[n].write(graphs) for n in names
+    }
     manifest = {
         "files": [
             {"name": f, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}

@@ -22,14 +22,10 @@ import gc
 import itertools
 import json
 import math
-import multiprocessing
-import os
 import random
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -384,73 +380,6 @@ def network_layout(net: nx.MultiDiGraph, draw_limit: int = DRAW_LIMIT) -> dict[s
     return layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
 
 
-class LayoutJob:
-    """`network_graph` of a built graph and its `network_layout`, computed in a forked
-    process (the second core) while this one runs the checks. `result()` is None when the
-    process failed."""
-
-    def __init__(
-        self,
-        graph: Graph,
-        schema: Schema,
-        positions: Mapping[URIRef, SourcePos] | None = None,
-        texts: Mapping[str, str] | None = None,
-    ) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self._receive, send = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(
-            target=_layout_child, args=(graph, schema, positions, texts, send), daemon=True
-        )
-        self._process.start()
-        send.close()
-
-    @staticmethod
-    def start(
-        graph: Graph,
-        schema: Schema,
-        positions: Mapping[URIRef, SourcePos] | None = None,
-        texts: Mapping[str, str] | None = None,
-    ) -> LayoutJob | None:
-        """A job, or None where forking is unsafe or pointless (other threads, one core)."""
-        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        if usable < 2 or threading.active_count() > 1:
-            return None
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return None
-        return LayoutJob(graph, schema, positions, texts)
-
-    def result(self) -> tuple[nx.MultiDiGraph, dict[str, Any]] | None:
-        """The network and its layout, or None."""
-        try:
-            found: tuple[nx.MultiDiGraph, dict[str, Any]] | None = self._receive.recv()
-        except (EOFError, OSError):
-            found = None
-        self._receive.close()
-        self._process.join()
-        return found
-
-    def cancel(self) -> None:
-        self._process.kill()
-        self._process.join()
-        self._receive.close()
-
-
-def _layout_child(
-    graph: Graph,
-    schema: Schema,
-    positions: Mapping[URIRef, SourcePos] | None,
-    texts: Mapping[str, str] | None,
-    send: Connection,
-) -> None:
-    try:
-        net = network_graph(graph, schema, positions, texts)
-        send.send((net, network_layout(net)))
-    except BaseException:  # noqa: BLE001 - the parent lays the network out itself
-        send.send(None)
-    finally:
-        send.close()
-
-
 def layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Any]:
     """Seeded Fruchterman–Reingold positions, in pixels, the same on every machine.
 
@@ -532,7 +461,7 @@ def render_network(
     """The HTML explorer for `net`: one file, vis-network inlined, no external request.
 
     With `focus`, the page opens with that node selected and its facts shown. `where` is
-    `network_layout(net)` when it was computed already (see `LayoutJob`).
+    `network_layout(net)` when it was computed already.
 
     A network of more than `draw_limit` nodes is not drawn whole (see `DRAW_LIMIT`): its
     page says so, carries the same data, search and side panel, and draws the neighbourhood

@@ -1,40 +1,75 @@
-"""The build's shortcuts give the bytes of the plain path: the layout computed in a forked
-process while the checks run, and the triples sorted once for the rules and the writers."""
+"""The build's shortcuts give the bytes of the plain path: the explorer and GraphML written by
+a forked process while the checks run, and the graph written once as sorted N-Triples."""
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import kg
 from kg.export import WRITERS, Graphs
-from kg.network import LayoutJob, network_layout, render_network
 
 ROOT = Path(__file__).parent.parent
+FORKED = importlib.import_module("kg.forked")
+API = importlib.import_module("kg.api")
 
 
-def test_the_forked_layout_is_the_layout() -> None:
-    result = kg.check(ROOT / "data")
-    net = Graphs(result.graph, result.schema).network
-    job = LayoutJob(result.graph, result.schema)
-    found = job.result()
-    assert found is not None
-    assert found[1] == network_layout(net)
-    assert sorted(found[0].nodes(data=True)) == sorted(net.nodes(data=True))
-    assert sorted(found[0].edges(keys=True, data=True)) == sorted(net.edges(keys=True, data=True))
-    assert found[0].graph == net.graph
-
-
-def test_a_cancelled_layout_job_ends() -> None:
-    result = kg.check(ROOT / "data")
-    job = LayoutJob(result.graph, result.schema)
-    job.cancel()
-
-
-def test_build_outputs_are_those_of_the_plain_writers(tmp_path: Path) -> None:
-    result = kg.build(ROOT / "data", tmp_path)
+def _plain(result: kg.Result) -> dict[str, bytes]:
     texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
     graphs = Graphs(result.graph, result.schema, result.built.positions, texts)
-    for writer in WRITERS.values():
-        assert (tmp_path / writer.filename).read_bytes() == writer.write(graphs), writer.filename
-    page = render_network(graphs.network, result.schema).encode("utf-8")
-    assert (tmp_path / "network.html").read_bytes() == page
+    return {w.filename: w.write(graphs) for w in WRITERS.values()}
+
+
+def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fork on any machine, and collect the helpers the build starts."""
+    monkeypatch.setattr(FORKED, "can_fork", lambda: True)
+    started: list[object] = []
+    start = FORKED.Forked.start
+
+    def counted(*args: Any) -> object:
+        started.append(start(*args))
+        return started[-1]
+
+    monkeypatch.setattr(API.Forked, "start", counted)
+    return started
+
+
+def test_build_outputs_are_those_of_the_plain_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _count_forks(monkeypatch)
+    result = kg.build(ROOT / "data", tmp_path)
+    assert len(started) == 1 and started[0] is not None  # the network files came from a child
+    for filename, data in _plain(result).items():
+        assert (tmp_path / filename).read_bytes() == data, filename
+
+
+def test_a_failing_child_leaves_the_work_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _count_forks(monkeypatch)
+    parent = os.getpid()
+    write = WRITERS["html"].write
+
+    def fail_in_child(graphs: Graphs) -> bytes:
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out of memory")
+        return write(graphs)
+
+    monkeypatch.setitem(
+        WRITERS, "html", WRITERS["html"].__class__("network.html", "text/html", fail_in_child)
+    )
+    result = kg.build(ROOT / "data", tmp_path)
+    assert len(started) == 1 and started[0] is not None
+    assert (tmp_path / "network.html").read_bytes() == _plain(result)["network.html"]
+
+
+def test_only_the_asked_formats_are_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _count_forks(monkeypatch)
+    kg.build(ROOT / "data", tmp_path, formats=["turtle"])
+    assert started == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl", "manifest.json"]
