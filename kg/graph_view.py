@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -23,15 +23,17 @@ Any_ = Node | None  # a term, or None for "any"
 
 
 def to_rdflib_term(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> Identifier:
-    """The rdflib term of a pyoxigraph IRI or literal (the builder makes no blank nodes)."""
+    """The rdflib term of a pyoxigraph IRI, blank node (same id) or literal."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
         return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
-    raise TypeError(f"not an IRI or a literal: {term!r}")
+    raise TypeError(f"not an RDF term of the default graph: {term!r}")
 
 
 def to_ox_term(term: Node) -> ox.NamedNode | ox.Literal:

@@ -50,6 +50,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from kg.graph_view import to_rdflib_term
+
 
 class UnsupportedShapeError(ValueError):
     """The shapes use a SHACL feature this engine does not compile (run pySHACL instead)."""
@@ -213,16 +215,7 @@ def _read(check: Check, rows: ox.QuerySolutions) -> Iterator[ShapeResult]:
 
 def to_rdflib(term: Any) -> Node:
     """The rdflib term of a pyoxigraph term (blank nodes keep their id)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
-    raise TypeError(f"not an RDF term of the default graph: {term!r}")
+    return to_rdflib_term(term)
 
 
 _ACTUAL_TYPES: dict[URIRef, type | tuple[type, ...]] = {
