@@ -10,7 +10,7 @@ for what needs one (isomorphism in `kg diff`, notebooks, callers of `kg.check().
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -93,18 +93,24 @@ def store_form(literal: ox.Literal) -> ox.Literal | None:
 class GraphView:
     """rdflib-style reads of the default graph of `store`, with rdflib terms in and out.
 
-    `triples` (what the store was filled with) lets the view give back each literal as it
-    was written where the store rewrites it (see `store_form`): a view must not change a
-    curated value.
+    `triples` (a function giving what the store was filled with) lets the view give back
+    each literal as it was written where the store rewrites it (see `store_form`): a view
+    must not change a curated value. From them it also indexes each subject's predicates
+    and objects, made on first use with one pass, which answers the reads that name a
+    subject (most of what the network view asks) faster than a store lookup each.
     """
 
-    def __init__(self, store: ox.Store, triples: Iterable[ox.Triple] = ()) -> None:
+    def __init__(
+        self, store: ox.Store, triples: Callable[[], Iterable[ox.Triple]] | None = None
+    ) -> None:
         self.store = store
         self._in: dict[Node, ox.NamedNode | ox.Literal] = {}
         self._out: dict[object, Identifier] = {}
         self._len: int | None = None
         self._triples = triples
         self._rewritten: dict[tuple[object, object, object], ox.Literal] | None = None
+        self._by_subject: dict[str, dict[str, list[Identifier]]] | None = None
+        self._predicates: dict[str, URIRef] = {}
 
     @property
     def _written(self) -> dict[tuple[object, object, object], ox.Literal]:
@@ -112,12 +118,51 @@ class GraphView:
         the store rewrites; found on first use (one pass over the triples)."""
         if self._rewritten is None:
             self._rewritten = {}
-            for t in self._triples:
+            for t in self._triples() if self._triples else ():
                 o = t.object
                 if isinstance(o, ox.Literal) and not o.language and (stored := store_form(o)):
                     self._rewritten[(t.subject, t.predicate, stored)] = o
-            self._triples = ()
         return self._rewritten
+
+    def _subject_index(self) -> dict[str, dict[str, list[Identifier]]] | None:
+        """subject IRI → predicate IRI → objects as written; None without triples."""
+        if self._by_subject is None and self._triples is not None:
+            index: dict[str, dict[str, list[Identifier]]] = {}
+            rdf = self._rdf
+            for t in self._triples():
+                subject, predicate = t.subject, t.predicate
+                if isinstance(subject, ox.NamedNode):
+                    by_p = index.get(subject.value)
+                    if by_p is None:
+                        by_p = index[subject.value] = {}
+                    objects = by_p.get(predicate.value)
+                    if objects is None:
+                        objects = by_p[predicate.value] = []
+                    objects.append(rdf(t.object))
+            self._by_subject = index
+        return self._by_subject
+
+    def _predicate(self, iri: str) -> URIRef:
+        found = self._predicates.get(iri)
+        if found is None:
+            found = self._predicates[iri] = URIRef(iri)
+        return found
+
+    def _indexed(self, s: Node | None, p: Node | None) -> Iterator[tuple[str, list[Identifier]]]:
+        """`(predicate IRI, objects)` of IRI subject `s` (of its predicate `p`), or nothing;
+        None when there is no index to answer from."""
+        if not isinstance(s, URIRef):
+            return None  # type: ignore[return-value]
+        index = self._by_subject if self._by_subject is not None else self._subject_index()
+        if index is None:
+            return None  # type: ignore[return-value]
+        by_p = index.get(str(s), {})
+        if p is None:
+            return iter(by_p.items())
+        if not isinstance(p, URIRef):
+            return iter(())
+        key = str(p)
+        return iter(((key, by_p[key]),)) if key in by_p else iter(())
 
     def _ox(self, term: Node | None) -> ox.NamedNode | ox.Literal | None:
         if term is None:
@@ -151,6 +196,13 @@ class GraphView:
     def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[Triple]:
         """The triples matching `(s, p, o)`, where None matches anything."""
         s, p, o = pattern
+        indexed = self._indexed(s, p)
+        if indexed is not None and s is not None:
+            for predicate, objects in indexed:
+                for value in objects:
+                    if o is None or value == o:
+                        yield s, self._predicate(predicate), value  # type: ignore[misc]
+            return
         for q in self._quads(s, p, o):
             yield self._rdf(q.subject), self._rdf(q.predicate), self._object(q)
 
@@ -158,6 +210,11 @@ class GraphView:
         self, subject: Node | None = None, predicate: Node | None = None
     ) -> Iterator[Identifier]:
         """The objects of `subject`'s `predicate` values."""
+        indexed = self._indexed(subject, predicate)
+        if indexed is not None:
+            for _, objects in indexed:
+                yield from objects
+            return
         for q in self._quads(subject, predicate, None):
             yield self._object(q)
 
@@ -172,6 +229,13 @@ class GraphView:
         self, subject: Node | None = None
     ) -> Iterator[tuple[Identifier, Identifier]]:
         """`(predicate, object)` of each triple about `subject`."""
+        indexed = self._indexed(subject, None)
+        if indexed is not None:
+            for predicate, objects in indexed:
+                p = self._predicate(predicate)
+                for value in objects:
+                    yield p, value
+            return
         for q in self._quads(subject, None, None):
             yield self._rdf(q.predicate), self._object(q)
 
@@ -179,6 +243,11 @@ class GraphView:
         self, subject: Node | None = None, predicate: Node | None = None
     ) -> Identifier | None:
         """One object of `subject`'s `predicate`, or None (as rdflib's `Graph.value`)."""
+        indexed = self._indexed(subject, predicate)
+        if indexed is not None:
+            for _, objects in indexed:
+                return objects[0]
+            return None
         for q in self._quads(subject, predicate, None):
             return self._object(q)
         return None
