@@ -338,10 +338,10 @@ def report(size: int, found: dict[str, Any]) -> None:
         print(f"| {label} | {seconds:.3f} | {seconds / parse:.2f}× | |")
     build = found["build"]
     print(
-        "\nStages are timed one by one in this process. The whole `kg build` reads half the"
-        "\nfiles in a second process (above 512 KiB of YAML), and makes the entity network and"
-        "\nthe explorer's layout in a second process while SHACL and the rules run, so it is"
-        "\nless than the sum of the stages."
+        "\nStages are timed one by one in this process. The whole `kg build` reads a third of"
+        "\nthe files in a second process (above 512 KiB of YAML), and writes GraphML and the"
+        "\nexplorer in a second process while the store, SHACL, the rules and the RDF writers"
+        "\nrun, so it is less than the sum of the stages."
     )
     print("\n| ratio | value |")
     print("|---|---:|")

@@ -124,7 +124,8 @@ def _check(
     job = None
     if ahead:
         texts = {k: s.text for k, s in sorted(checked.sources.items())}
-        built.view  # noqa: B018 - the store and view, made once here and shared with the child
+        # the child reads the graph through `built.view`'s index of the triples, so it
+        # starts before the store is made (the shapes and rules here need the store)
         job = Forked.start(write_formats, built, schema, texts, ahead)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
@@ -203,12 +204,15 @@ def build(
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     ahead = [n for n in NETWORK_FORMATS if formats is None or n in formats]
     result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead=ahead)
-    written: dict[str, bytes] | None = None
-    if job is not None:
+
+    def written() -> dict[str, bytes] | None:  # called once the RDF files are written
+        if job is None:
+            return None
         try:
-            written = job.result()
+            return job.result()
         except ChildError:  # written here instead, where any error is raised as itself
-            written = None
+            return None
+
     _export(result, out_dir, formats, written=written)
     return result
 

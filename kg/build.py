@@ -82,7 +82,7 @@ class Built:
     @cached_property
     def view(self) -> GraphView:
         """rdflib-style reads of the store (network, coverage, statistics)."""
-        return GraphView(self.store, lambda: self.triples)
+        return GraphView(lambda: self.store, lambda: self.triples)
 
     @cached_property
     def graph(self) -> Graph:

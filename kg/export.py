@@ -300,7 +300,7 @@ def export_graph(
     texts: Mapping[str, str] | None = None,
     layout: dict[str, Any] | None = None,
     network: nx.MultiDiGraph | None = None,
-    written: Mapping[str, bytes] | None = None,
+    written: Mapping[str, bytes] | Callable[[], Mapping[str, bytes] | None] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
@@ -309,7 +309,8 @@ def export_graph(
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
     network view. `layout` and `network`, when given, must be the network's `network_layout`
     and `network_graph`, made from the same inputs; `written` (format name → bytes), the
-    output of `write_formats` for the same inputs.
+    output of `write_formats` for the same inputs, or a function that waits for it (called
+    once the other formats are written, so they are made while it works).
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
@@ -317,10 +318,17 @@ def export_graph(
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
     graphs = Graphs(graph, schema, positions, texts, layout, network)
-    done = written or {}
-    contents = {
-        WRITERS[n].filename: done[n] if n in done else WRITERS[n].write(graphs) for n in names
-    }
+    done: Mapping[str, bytes] = {} if written is None or callable(written) else written
+    pending = [n for n in names if n in NETWORK_FORMATS] if callable(written) else []
+    contents: dict[str, bytes] = {}
+    for n in names:
+        if n not in pending:
+            contents[WRITERS[n].filename] = done[n] if n in done else WRITERS[n].write(graphs)
+    if callable(written) and pending:
+        ahead = written() or {}
+        for n in pending:
+            contents[WRITERS[n].filename] = ahead[n] if n in ahead else WRITERS[n].write(graphs)
+    contents = {WRITERS[n].filename: contents[WRITERS[n].filename] for n in names}  # in order
     manifest = {
         "files": [
             {"name": f, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}

@@ -101,9 +101,11 @@ class GraphView:
     """
 
     def __init__(
-        self, store: ox.Store, triples: Callable[[], Iterable[ox.Triple]] | None = None
+        self,
+        store: ox.Store | Callable[[], ox.Store],
+        triples: Callable[[], Iterable[ox.Triple]] | None = None,
     ) -> None:
-        self.store = store
+        self._store = store
         self._in: dict[Node, ox.NamedNode | ox.Literal] = {}
         self._out: dict[object, Identifier] = {}
         self._len: int | None = None
@@ -164,6 +166,13 @@ class GraphView:
         key = str(p)
         return iter(((key, by_p[key]),)) if key in by_p else iter(())
 
+    @property
+    def store(self) -> ox.Store:
+        """The store (made on first use when given as a function)."""
+        if not isinstance(self._store, ox.Store):
+            self._store = self._store()
+        return self._store
+
     def _ox(self, term: Node | None) -> ox.NamedNode | ox.Literal | None:
         if term is None:
             return None
@@ -222,6 +231,14 @@ class GraphView:
         self, predicate: Node | None = None, obj: Node | None = None
     ) -> Iterator[Identifier]:
         """The subjects that have `predicate` `obj`."""
+        index = self._by_subject if self._by_subject is not None else self._subject_index()
+        if index is not None and isinstance(predicate, URIRef):  # a scan: no store needed
+            key = str(predicate)
+            for subject, by_p in index.items():
+                objects = by_p.get(key)
+                if objects is not None and (obj is None or obj in objects):
+                    yield URIRef(subject)
+            return
         for q in self._quads(None, predicate, obj):
             yield self._rdf(q.subject)
 
