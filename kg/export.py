@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -111,15 +112,12 @@ def _as_bytes(data: bytes | None) -> bytes:
 def write_turtle(graphs: Graphs) -> bytes:
     """Turtle with the project's prefixes, a blank line between subjects."""
     data = ox.serialize(graphs.triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    lines = _as_bytes(data).decode("utf-8").split("\n")
-    out: list[str] = []
-    for line in lines:
-        # pyoxigraph escapes line breaks in literals, so a line starting at column 0 that
-        # is not a prefix is a new subject
-        if line and not line.startswith(("\t", "@prefix")) and out and out[-1]:
-            out.append("")
-        out.append(line)
-    return "\n".join(out).encode("utf-8")
+    # pyoxigraph escapes line breaks in literals, so a line starting at column 0 that is not
+    # a prefix is a new subject: a blank line goes before it, after any non-blank line
+    return _SUBJECT_LINE.sub(b"\n\n", _as_bytes(data))
+
+
+_SUBJECT_LINE = re.compile(rb"(?<=[^\n])\n(?=[^\t@\n])")
 
 
 def write_ntriples(graphs: Graphs) -> bytes:
@@ -135,12 +133,15 @@ def write_jsonld(graphs: Graphs) -> bytes:
     indented as `json.dumps(..., indent=1, ensure_ascii=False)` would, which costs several
     times more: its indenting encoder is pure Python)."""
     quote = _json_string
-    out: list[str] = []
+    out: list[str] = ["[\n"]
+    chunks: list[bytes] = []  # one per subject, so the small strings do not pile up
     subject = predicate = None
     for t in graphs.triples:
         if t.subject != subject:
             if subject is not None:
                 out.append("\n   }\n  ]\n },\n")
+                chunks.append("".join(out).encode("utf-8"))
+                out.clear()
             subject, predicate = t.subject, None
             out.append(f' {{\n  "@id": {quote(_iri(subject))}')
         if t.predicate != predicate:
@@ -161,7 +162,8 @@ def write_jsonld(graphs: Graphs) -> bytes:
     if subject is None:
         return b"[]\n"
     out.append("\n   }\n  ]\n }\n]\n")
-    return ("[\n" + "".join(out)).encode("utf-8")
+    chunks.append("".join(out).encode("utf-8"))
+    return b"".join(chunks)
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -320,32 +322,43 @@ def export_graph(
     graphs = Graphs(graph, schema, positions, texts, layout, network)
     done: Mapping[str, bytes] = {} if written is None or callable(written) else written
     pending = [n for n in names if n in NETWORK_FORMATS] if callable(written) else []
-    contents: dict[str, bytes] = {}
-    for n in names:
-        if n not in pending:
-            contents[WRITERS[n].filename] = done[n] if n in done else WRITERS[n].write(graphs)
-    if callable(written) and pending:
-        ahead = written() or {}
-        for n in pending:
-            contents[WRITERS[n].filename] = ahead[n] if n in ahead else WRITERS[n].write(graphs)
-    contents = {WRITERS[n].filename: contents[WRITERS[n].filename] for n in names}  # in order
-    manifest = {
-        "files": [
-            {"name": f, "bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-            for f, b in sorted(contents.items())
-        ]
-    }
-    contents[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kg-", dir=out))
+    files: dict[str, Output] = {}
+
+    def stage(filename: str, data: bytes) -> None:  # each file leaves memory once staged
+        (staging / filename).write_bytes(data)
+        files[filename] = Output(
+            filename, out / filename, len(data), hashlib.sha256(data).hexdigest()
+        )
+
     try:
-        for filename, data in contents.items():
-            (staging / filename).write_bytes(data)
-        for filename in sorted(contents, key=lambda f: f == MANIFEST):  # manifest last
-            os.replace(staging / filename, out / filename)
-    finally:
+        for n in names:
+            if n not in pending:
+                stage(WRITERS[n].filename, done[n] if n in done else WRITERS[n].write(graphs))
+        if callable(written) and pending:
+            ahead = written() or {}
+            for n in pending:
+                stage(WRITERS[n].filename, ahead[n] if n in ahead else WRITERS[n].write(graphs))
+        listed = [files[WRITERS[n].filename] for n in names]
+        manifest = {
+            "files": [
+                {"name": o.name, "bytes": o.size, "sha256": o.sha256}
+                for o in sorted(listed, key=lambda o: o.name)
+            ]
+        }
+        stage(MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+        for o in listed:
+            os.replace(staging / o.name, o.path)
+        os.replace(staging / MANIFEST, out / MANIFEST)  # manifest last
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-    return [Output(f, out / f, len(b), hashlib.sha256(b).hexdigest()) for f, b in contents.items()]
+        if created:
+            shutil.rmtree(out, ignore_errors=True)  # a first build that failed leaves nothing
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return [*listed, files[MANIFEST]]
 
 
 def write_file(path: str | Path, data: bytes) -> Output:

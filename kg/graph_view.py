@@ -140,7 +140,8 @@ class GraphView:
                     objects = by_p.get(predicate.value)
                     if objects is None:
                         objects = by_p[predicate.value] = []
-                    objects.append(rdf(t.object))
+                    o = t.object  # literals are mostly unique: not worth a cache entry
+                    objects.append(to_rdflib_term(o) if isinstance(o, ox.Literal) else rdf(o))
             self._by_subject = index
         return self._by_subject
 

@@ -170,3 +170,15 @@ def test_graphml_escapes_like_networkx() -> None:
     assert written == _graphml_by_networkx(graphs)
     back = nx.read_graphml(io.BytesIO(written))
     assert back.nodes['n&"1']["label_zh"] == hostile.replace("\r", "\n")  # XML reads CR as LF
+
+
+def test_a_writer_failing_in_a_first_build_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(graphs: Graphs) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(WRITERS, "turtle", Writer("graph.ttl", "x", broken))
+    with pytest.raises(RuntimeError):
+        kg.build(MINI, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
