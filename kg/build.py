@@ -105,16 +105,16 @@ def nt(term: Node) -> str:
 
 
 class Lines:
-    """N-Triples lines (UTF-8) grouped by subject, each triple once."""
+    """N-Triples lines (UTF-8) grouped by subject; a triple added twice is written once."""
 
     def __init__(self) -> None:
-        self.by_subject: dict[str, set[bytes]] = {}
+        self.by_subject: dict[str, list[bytes]] = {}  # lists: a set per subject costs 4×
 
     def add(self, s: str, p: str, o: str) -> None:
         lines = self.by_subject.get(s)
         if lines is None:
-            lines = self.by_subject[s] = set()
-        lines.add(f"{s} {p} {o} .\n".encode())
+            lines = self.by_subject[s] = []
+        lines.append(f"{s} {p} {o} .\n".encode())
 
     def document(self) -> bytes:
         """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
@@ -124,7 +124,7 @@ class Lines:
         chunks: list[bytes] = []
         for s in sorted(by_subject, key=_subject_key):
             start = len(s.encode()) + 1
-            lines = sorted(by_subject.pop(s), key=functools.partial(_line_key, start=start))
+            lines = sorted(set(by_subject.pop(s)), key=functools.partial(_line_key, start=start))
             chunks.append(b"".join(lines))
         return b"".join(chunks)
 
