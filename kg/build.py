@@ -81,7 +81,8 @@ class Built:
 
     @cached_property
     def view(self) -> GraphView:
-        """rdflib-style reads of the store (network, coverage, statistics)."""
+        """rdflib-style reads of the graph (network, coverage, statistics): an index of the
+        triples for reads that name a subject, the store for the rest."""
         return GraphView(lambda: self.store, lambda: self.triples)
 
     @cached_property
