@@ -18,7 +18,6 @@ from run import timed  # bench/ is on sys.path when this runs as a script
 import kg
 from kg.namespaces import ID
 from kg.query import run_question, saved_questions
-from kg.rules import graph_store
 
 EXAMPLE_PARAMS = {
     "about": {"entity": "nansha-science-city"},
@@ -47,7 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     result = kg.check(args.data_dir)
-    store = graph_store(result.built)
+    store = result.built.store
     print(f"Python {sys.version.split()[0]}; {len(result.graph)} triples from {args.data_dir}/")
     print(f"median of {args.repeat} runs per question, one process\n")
     print("| saved question | rows | pyoxigraph ms | rdflib ms | rdflib / pyoxigraph |")

@@ -60,7 +60,6 @@ class Graphs:
         schema: Schema,
         positions: Mapping[URIRef, SourcePos] | None = None,
         texts: Mapping[str, str] | None = None,
-        layout: dict[str, Any] | None = None,
         network: nx.MultiDiGraph | None = None,
     ) -> None:
         self.built = source if isinstance(source, Built) else Built.of_graph(source)
@@ -69,7 +68,6 @@ class Graphs:
             positions = self.built.positions
         self.positions: dict[URIRef, SourcePos] = dict(positions)
         self.texts: dict[str, str] = dict(texts or {})
-        self.layout = layout  # `network_layout(self.network)`, when computed already
         if network is not None:  # `network_graph` of this graph, positions and texts
             self.__dict__["network"] = network
 
@@ -97,11 +95,6 @@ class Writer:
     filename: str
     media_type: str
     write: Callable[[Graphs], bytes]
-
-
-def sorted_triples(graph: Graph) -> list[ox.Triple]:
-    """The graph's triples as pyoxigraph terms, in the order of every RDF output."""
-    return list(Built.of_graph(graph).triples)
 
 
 def _as_bytes(data: bytes | None) -> bytes:
@@ -267,7 +260,10 @@ def _graphml_by_networkx(
 
 def write_html(graphs: Graphs) -> bytes:
     """The interactive network view (vis-network, inlined; opens offline)."""
-    return render_network(graphs.network, graphs.schema, where=graphs.layout).encode("utf-8")
+    return render_network(
+        graphs.network,
+        graphs.schema,
+    ).encode("utf-8")
 
 
 WRITERS: dict[str, Writer] = {
@@ -300,8 +296,6 @@ def export_graph(
     *,
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
-    layout: dict[str, Any] | None = None,
-    network: nx.MultiDiGraph | None = None,
     written: Mapping[str, bytes] | Callable[[], Mapping[str, bytes] | None] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
@@ -309,17 +303,16 @@ def export_graph(
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view. `layout` and `network`, when given, must be the network's `network_layout`
-    and `network_graph`, made from the same inputs; `written` (format name → bytes), the
-    output of `write_formats` for the same inputs, or a function that waits for it (called
-    once the other formats are written, so they are made while it works).
+    network view. `written` (format name → bytes) is the output of `write_formats` for the
+    same inputs, or a function that waits for it (called once the other formats are
+    written, so they are made while it works).
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
     for name in names:
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
-    graphs = Graphs(graph, schema, positions, texts, layout, network)
+    graphs = Graphs(graph, schema, positions, texts)
     done: Mapping[str, bytes] = {} if written is None or callable(written) else written
     pending = [n for n in names if n in NETWORK_FORMATS] if callable(written) else []
     created = not out.exists()

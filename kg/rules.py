@@ -25,11 +25,6 @@ def read_rules(queries_dir: str | Path | None = None) -> dict[str, Question]:
     return read_questions(Path(queries_dir or default_queries_dir()) / RULES_DIR)
 
 
-def graph_store(built: Built) -> ox.Store:
-    """The built graph in a pyoxigraph store, for rule and question queries."""
-    return built.store
-
-
 def check_rules(
     built: Built, rules: dict[str, Question], store: ox.Store | None = None
 ) -> list[Problem]:

@@ -68,9 +68,7 @@ def check_shapes(
             log.info("SHACL shapes run by pySHACL: %s", exc)
         else:
             if store is None:
-                from kg.rules import graph_store
-
-                store = graph_store(built)
+                store = built.store
             return shape_problems(
                 store, shapes, built.positions, built.key_positions, graph=lambda: built.graph
             )

@@ -15,7 +15,6 @@ import kg
 from kg.cli import main
 from kg.query import resolve_question, run_question, saved_questions
 from kg.results import RESULT_FORMATS, Answer
-from kg.rules import graph_store
 from tests.conftest import ROOT
 
 SAVED = saved_questions()
@@ -23,7 +22,7 @@ SAVED = saved_questions()
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    return graph_store(kg.check(ROOT / "data").built)
+    return kg.check(ROOT / "data").built.store
 
 
 def ask(store: ox.Store, name: str, **params: str) -> list[dict[str, str]]:
