@@ -13,6 +13,7 @@ from typing import Any, cast
 from rdflib import Graph
 
 from kg import cache as build_cache
+from kg import collector
 from kg.build import Built, build_graph
 from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
@@ -109,6 +110,7 @@ def check(
     return _check(Path(data_dir), ontology_dir, queries_dir)[0]
 
 
+@collector.paused()  # see kg.collector: about a third of the time otherwise
 def _check(
     data_dir: Path,
     ontology_dir: str | Path | None,
@@ -148,6 +150,7 @@ def export(
     return _export(result, out_dir, formats)
 
 
+@collector.paused()
 def _export(
     result: Result, out_dir: str | Path, formats: list[str] | None, **made: Any
 ) -> list[Output]:

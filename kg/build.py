@@ -16,7 +16,6 @@ it again for each writer. An `rdflib.Graph` is made only when asked for (`Built.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
@@ -106,16 +105,20 @@ def nt(term: Node) -> str:
 
 
 class Lines:
-    """N-Triples lines (UTF-8) grouped by subject; a triple added twice is written once."""
+    """N-Triples lines (UTF-8) grouped by subject; a triple added twice is written once.
+
+    Each subject's lines are kept as one `bytearray` of `P O .` lines, without the subject:
+    one object per subject instead of one per triple, which at 100k entities (4.6 million
+    triples) is about half the memory, and leaves no small objects behind once sorted."""
 
     def __init__(self) -> None:
-        self.by_subject: dict[str, list[bytes]] = {}  # lists: a set per subject costs 4×
+        self.by_subject: dict[str, bytearray] = {}
 
     def add(self, s: str, p: str, o: str) -> None:
         lines = self.by_subject.get(s)
         if lines is None:
-            lines = self.by_subject[s] = []
-        lines.append(f"{s} {p} {o} .\n".encode())
+            lines = self.by_subject[s] = bytearray()
+        lines += f"{p} {o} .\n".encode()
 
     def document(self) -> bytes:
         """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
@@ -124,17 +127,19 @@ class Lines:
         by_subject = self.by_subject
         chunks: list[bytes] = []
         for s in sorted(by_subject, key=_subject_key):
-            start = len(s.encode()) + 1
-            lines = sorted(set(by_subject.pop(s)), key=functools.partial(_line_key, start=start))
-            chunks.append(b"".join(lines))
+            lines: set[bytes] = set(bytes(by_subject.pop(s)).split(b"\n"))
+            lines.discard(b"")
+            head = s.encode() + b" "
+            ordered = sorted(lines, key=_line_key)
+            chunks.append(head + (b"\n" + head).join(ordered) + b"\n")
         return b"".join(chunks)
 
 
-def _line_key(line: bytes, start: int) -> tuple[bytes, bytes]:
-    """Sort key of `S P O .`, given where P starts: predicate rank and IRI, then object.
-    (UTF-8 bytes sort as their code points do.)"""
-    end = line.index(b" ", start)
-    p, o = line[start:end], line[end + 1 : -3]
+def _line_key(line: bytes) -> tuple[bytes, bytes]:
+    """Sort key of a subject's line `P O .`: predicate rank and IRI, then object (IRIs
+    before literals). UTF-8 bytes sort as their code points do."""
+    end = line.index(b" ")
+    p, o = line[:end], line[end + 1 : -2]
     return _FIRST.get(p, b"3") + p[1:-1], (b"0" + o[1:-1] if o[:1] == b"<" else b"1" + o)
 
 

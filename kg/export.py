@@ -90,11 +90,17 @@ class Graphs:
 
 @dataclass(frozen=True)
 class Writer:
-    """How one output format is produced."""
+    """How one output format is produced: `make` gives its bytes, whole or in chunks (a
+    large file is then written as it is made, never held whole in memory)."""
 
     filename: str
     media_type: str
-    write: Callable[[Graphs], bytes]
+    make: Callable[[Graphs], bytes | Iterable[bytes]]
+
+    def write(self, graphs: Graphs) -> bytes:
+        """The whole file."""
+        data = self.make(graphs)
+        return data if isinstance(data, bytes) else b"".join(data)
 
 
 def _as_bytes(data: bytes | None) -> bytes:
@@ -119,21 +125,21 @@ def write_ntriples(graphs: Graphs) -> bytes:
     return graphs.built.nt
 
 
-def write_jsonld(graphs: Graphs) -> bytes:
-    """Expanded JSON-LD (no remote context to fetch), one node object per subject, indented.
+def write_jsonld(graphs: Graphs) -> Iterator[bytes]:
+    """Expanded JSON-LD (no remote context to fetch), one node object per subject, indented,
+    in chunks of one subject each.
 
     Written straight from the sorted triples (what pyoxigraph's JSON-LD writer gives,
     indented as `json.dumps(..., indent=1, ensure_ascii=False)` would, which costs several
     times more: its indenting encoder is pure Python)."""
     quote = _json_string
     out: list[str] = ["[\n"]
-    chunks: list[bytes] = []  # one per subject, so the small strings do not pile up
     subject = predicate = None
     for t in graphs.triples:
         if t.subject != subject:
             if subject is not None:
                 out.append("\n   }\n  ]\n },\n")
-                chunks.append("".join(out).encode("utf-8"))
+                yield "".join(out).encode("utf-8")
                 out.clear()
             subject, predicate = t.subject, None
             out.append(f' {{\n  "@id": {quote(_iri(subject))}')
@@ -153,10 +159,10 @@ def write_jsonld(graphs: Graphs) -> bytes:
         else:
             out.append(f'"@id": {quote(_iri(o))}')
     if subject is None:
-        return b"[]\n"
+        yield b"[]\n"
+        return
     out.append("\n   }\n  ]\n }\n]\n")
-    chunks.append("".join(out).encode("utf-8"))
-    return b"".join(chunks)
+    yield "".join(out).encode("utf-8")
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -320,20 +326,24 @@ def export_graph(
     staging = Path(tempfile.mkdtemp(prefix=".kg-", dir=out))
     files: dict[str, Output] = {}
 
-    def stage(filename: str, data: bytes) -> None:  # each file leaves memory once staged
-        (staging / filename).write_bytes(data)
-        files[filename] = Output(
-            filename, out / filename, len(data), hashlib.sha256(data).hexdigest()
-        )
+    def stage(filename: str, data: bytes | Iterable[bytes]) -> None:
+        # each file leaves memory once staged; one made in chunks is written as it is made
+        digest, size = hashlib.sha256(), 0
+        with open(staging / filename, "wb") as f:
+            for chunk in (data,) if isinstance(data, bytes) else data:
+                f.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        files[filename] = Output(filename, out / filename, size, digest.hexdigest())
 
     try:
         for n in names:
             if n not in pending:
-                stage(WRITERS[n].filename, done[n] if n in done else WRITERS[n].write(graphs))
+                stage(WRITERS[n].filename, done[n] if n in done else WRITERS[n].make(graphs))
         if callable(written) and pending:
             ahead = written() or {}
             for n in pending:
-                stage(WRITERS[n].filename, ahead[n] if n in ahead else WRITERS[n].write(graphs))
+                stage(WRITERS[n].filename, ahead[n] if n in ahead else WRITERS[n].make(graphs))
         listed = [files[WRITERS[n].filename] for n in names]
         manifest = {
             "files": [

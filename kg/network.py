@@ -18,14 +18,12 @@ Data reaches the page only as JSON inside a `<script type="application/json">` e
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg import collector
 from kg.facts import SourcePos
 from kg.graph_facts import reified_statements
 from kg.namespaces import GBA, KG, OA, PROV
@@ -115,25 +114,8 @@ def network_graph(
     `statements`, `evidence` (quote, surrounding sentence from `texts` — source id → text —
     or the quote's own prefix and suffix) and `sources` (title, publisher, date).
     """
-    with _collector_paused():
+    with collector.paused():
         return _network_graph(graph, schema, positions or {}, texts or {})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a while, then as it was.
-
-    Building the network makes hundreds of thousands of small containers and no cycles;
-    each full collection they set off walks every object of the RDF graph too, which was
-    half of the network's time at 10,000 entities.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _network_graph(
@@ -467,7 +449,7 @@ def render_network(
     page says so, carries the same data, search and side panel, and draws the neighbourhood
     of the entity picked, laid out in the browser; no layout is computed here.
     """
-    with _collector_paused():
+    with collector.paused():
         return _render(net, schema, title, focus, where, draw_limit)
 
 
