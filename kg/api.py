@@ -4,6 +4,7 @@ words as the CLI (`kg check` ↔ `kg.check()`, `kg build` ↔ `kg.build()`).
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -116,19 +117,22 @@ def _check(
     ontology_dir: str | Path | None,
     queries_dir: str | Path | None,
     ahead: list[str] | None = None,
-) -> tuple[Result, Forked[dict[str, bytes]] | None]:
+    spool: Path | None = None,
+) -> tuple[Result, Forked[dict[str, Path]] | None]:
     """`check`; the formats named in `ahead` (those made from the entity network: GraphML
-    and the explorer) are written by a forked second process while the checks run."""
+    and the explorer) are written into the folder `spool` by a forked second process while
+    the checks run."""
     schema = read_schema(ontology_dir)
     # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
+    collector.trim()  # the builder's freed lines: a forked helper would inherit them
     job = None
-    if ahead:
+    if ahead and spool is not None:
         texts = {k: s.text for k, s in sorted(checked.sources.items())}
         # the child reads the graph through `built.view`'s index of the triples, so it
         # starts before the store is made (the shapes and rules here need the store)
-        job = Forked.start(write_formats, built, schema, texts, ahead)
+        job = Forked.start(write_formats, built, schema, texts, ahead, spool)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
@@ -206,17 +210,19 @@ def build(
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     ahead = [n for n in NETWORK_FORMATS if formats is None or n in formats]
-    result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead=ahead)
+    with tempfile.TemporaryDirectory(prefix="kg-") as spool:
+        result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, Path(spool))
+        result.built.release_store()  # the checks are done; the writers read the triples
 
-    def written() -> dict[str, bytes] | None:  # called once the RDF files are written
-        if job is None:
-            return None
-        try:
-            return job.result()
-        except ChildError:  # written here instead, where any error is raised as itself
-            return None
+        def written() -> dict[str, Path] | None:  # called once the RDF files are written
+            if job is None:
+                return None
+            try:
+                return job.result()
+            except ChildError:  # written here instead, where any error is raised as itself
+                return None
 
-    _export(result, out_dir, formats, written=written)
+        _export(result, out_dir, formats, written=written)
     return result
 
 

@@ -78,6 +78,10 @@ class Built:
         store.bulk_load(self.nt, format=ox.RdfFormat.N_TRIPLES)
         return store
 
+    def release_store(self) -> None:
+        """Free the store's memory (about 0.4 KB a triple); it is made again if used."""
+        self.__dict__.pop("store", None)
+
     @cached_property
     def view(self) -> GraphView:
         """rdflib-style reads of the graph (network, coverage, statistics): an index of the

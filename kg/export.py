@@ -30,7 +30,7 @@ from rdflib import Graph, URIRef
 from kg.build import Built
 from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
-from kg.network import network_graph, render_network
+from kg.network import network_graph, render_network_parts
 from kg.ontology import Schema
 
 MANIFEST = "manifest.json"
@@ -183,14 +183,14 @@ _GRAPHML_NODE = ("label_zh", "label_en", "type", "type_zh", "kind", "iri")
 _GRAPHML_EDGE = ("label_en", "label_zh")
 
 
-def write_graphml(graphs: Graphs) -> bytes:
+def write_graphml(graphs: Graphs) -> Iterator[bytes]:
     """GraphML of entities and the relations between them, for Gephi, yEd or networkx.
 
     Written directly, as networkx's `write_graphml(..., prettyprint=True)` writes it (the
     same bytes: keys `d0`… in the order first used, listed last first; ElementTree's
     escaping), at a fraction of the cost of building and indenting an element tree. A
     network it cannot write that way (a value that is not text, no nodes) goes through
-    networkx itself."""
+    networkx itself. In chunks of a few thousand elements."""
     network = graphs.network
     nodes = [
         (str(node), [(k, v) for k, v in attrs.items() if k in _GRAPHML_NODE])
@@ -208,7 +208,8 @@ def write_graphml(graphs: Graphs) -> bytes:
     ]
     values = [x for _, data in nodes for _, x in data] + [x for *_, data in edges for _, x in data]
     if not nodes or not all(type(x) is str for x in values):
-        return _graphml_by_networkx(nodes, edges)
+        yield _graphml_by_networkx(nodes, edges)
+        return
     keys: dict[tuple[str, str], str] = {}
     for scope, items in (("node", nodes), ("edge", edges)):
         for *_, data in items:
@@ -242,12 +243,18 @@ def write_graphml(graphs: Graphs) -> bytes:
                 out.append(f'      <data key="{key}" />\n')
         out.append(f"    </{tag}>\n")
 
-    for node, data in nodes:
+    for i, (node, data) in enumerate(nodes):
         element("node", f'id="{attr(node)}"', "node", data)
-    for u, v, key, data in edges:
+        if i % 4096 == 4095:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    for i, (u, v, key, data) in enumerate(edges):
         element("edge", f'source="{attr(u)}" target="{attr(v)}" id="{attr(key)}"', "edge", data)
+        if i % 4096 == 4095:
+            yield "".join(out).encode("utf-8")
+            out.clear()
     out.append("  </graph>\n</graphml>\n")
-    return "".join(out).encode("utf-8")
+    yield "".join(out).encode("utf-8")
 
 
 def _graphml_by_networkx(
@@ -264,12 +271,10 @@ def _graphml_by_networkx(
     return buffer.getvalue()
 
 
-def write_html(graphs: Graphs) -> bytes:
-    """The interactive network view (vis-network, inlined; opens offline)."""
-    return render_network(
-        graphs.network,
-        graphs.schema,
-    ).encode("utf-8")
+def write_html(graphs: Graphs) -> Iterator[bytes]:
+    """The interactive network view (vis-network, inlined; opens offline), in chunks."""
+    for part in render_network_parts(graphs.network, graphs.schema):
+        yield part.encode("utf-8")
 
 
 WRITERS: dict[str, Writer] = {
@@ -287,11 +292,24 @@ NETWORK_FORMATS = ("graphml", "html")
 
 
 def write_formats(
-    built: Built, schema: Schema, texts: Mapping[str, str], names: Iterable[str]
-) -> dict[str, bytes]:
-    """The bytes of each named format of `built` (format name → bytes)."""
+    built: Built, schema: Schema, texts: Mapping[str, str], names: Iterable[str], folder: Path
+) -> dict[str, Path]:
+    """Write each named format of `built` into `folder` (format name → file written).
+
+    A forked helper runs this: its files go to disk as they are made, so neither it nor
+    the parent ever holds them whole (the explorer is 270 MB at 100k entities)."""
     graphs = Graphs(built, schema, texts=texts)
-    return {name: WRITERS[name].write(graphs) for name in names}
+    files = {}
+    for name in names:
+        files[name] = path = folder / WRITERS[name].filename
+        with open(path, "wb") as f:
+            for chunk in _chunks(WRITERS[name].make(graphs)):
+                f.write(chunk)
+    return files
+
+
+def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (data,) if isinstance(data, bytes) else data
 
 
 def export_graph(
@@ -302,16 +320,16 @@ def export_graph(
     *,
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
-    written: Mapping[str, bytes] | Callable[[], Mapping[str, bytes] | None] | None = None,
+    written: Callable[[], Mapping[str, Path] | None] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
     Either every file is replaced or, if anything fails, none is: files are written in a
     temporary folder inside `out_dir` and moved into place only once all are written.
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
-    network view. `written` (format name → bytes) is the output of `write_formats` for the
-    same inputs, or a function that waits for it (called once the other formats are
-    written, so they are made while it works).
+    network view. `written` waits for `write_formats` of the same inputs (run by a helper
+    while the other formats are written here) and gives its files, or None if it failed:
+    those formats are then written here.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
@@ -319,8 +337,7 @@ def export_graph(
         if name not in WRITERS:
             raise ValueError(f"unknown format '{name}' (known: {', '.join(sorted(WRITERS))})")
     graphs = Graphs(graph, schema, positions, texts)
-    done: Mapping[str, bytes] = {} if written is None or callable(written) else written
-    pending = [n for n in names if n in NETWORK_FORMATS] if callable(written) else []
+    pending = [n for n in names if n in NETWORK_FORMATS] if written is not None else []
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kg-", dir=out))
@@ -330,7 +347,7 @@ def export_graph(
         # each file leaves memory once staged; one made in chunks is written as it is made
         digest, size = hashlib.sha256(), 0
         with open(staging / filename, "wb") as f:
-            for chunk in (data,) if isinstance(data, bytes) else data:
+            for chunk in _chunks(data):
                 f.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
@@ -339,11 +356,12 @@ def export_graph(
     try:
         for n in names:
             if n not in pending:
-                stage(WRITERS[n].filename, done[n] if n in done else WRITERS[n].make(graphs))
-        if callable(written) and pending:
+                stage(WRITERS[n].filename, WRITERS[n].make(graphs))
+        if written is not None and pending:
             ahead = written() or {}
             for n in pending:
-                stage(WRITERS[n].filename, ahead[n] if n in ahead else WRITERS[n].make(graphs))
+                made = _read(ahead[n]) if n in ahead else WRITERS[n].make(graphs)
+                stage(WRITERS[n].filename, made)
         listed = [files[WRITERS[n].filename] for n in names]
         manifest = {
             "files": [
@@ -362,6 +380,12 @@ def export_graph(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return [*listed, files[MANIFEST]]
+
+
+def _read(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
 
 
 def write_file(path: str | Path, data: bytes) -> Output:

@@ -130,6 +130,7 @@ class GraphView:
         """subject IRI → predicate IRI → objects as written; None without triples."""
         if self._by_subject is None and self._triples is not None:
             index: dict[str, dict[str, list[Identifier]]] = {}
+            names: dict[ox.NamedNode, str] = {}  # one string per predicate, not per triple
             rdf = self._rdf
             for t in self._triples():
                 subject, predicate = t.subject, t.predicate
@@ -137,9 +138,12 @@ class GraphView:
                     by_p = index.get(subject.value)
                     if by_p is None:
                         by_p = index[subject.value] = {}
-                    objects = by_p.get(predicate.value)
+                    name = names.get(predicate)
+                    if name is None:
+                        name = names[predicate] = predicate.value
+                    objects = by_p.get(name)
                     if objects is None:
-                        objects = by_p[predicate.value] = []
+                        objects = by_p[name] = []
                     o = t.object  # literals are mostly unique: not worth a cache entry
                     objects.append(to_rdflib_term(o) if isinstance(o, ox.Literal) else rdf(o))
             self._by_subject = index

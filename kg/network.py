@@ -23,7 +23,7 @@ import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -449,8 +449,21 @@ def render_network(
     page says so, carries the same data, search and side panel, and draws the neighbourhood
     of the entity picked, laid out in the browser; no layout is computed here.
     """
+    return "".join(render_network_parts(net, schema, title, focus, where, draw_limit))
+
+
+def render_network_parts(
+    net: nx.MultiDiGraph,
+    schema: Schema,
+    title: str = "gba-kg network",
+    focus: str | None = None,
+    where: dict[str, Any] | None = None,
+    draw_limit: int = DRAW_LIMIT,
+) -> Iterator[str]:
+    """`render_network`'s page in parts, to be written as they come: the page's data (most
+    of it) is made member by member, never held whole."""
     with collector.paused():
-        return _render(net, schema, title, focus, where, draw_limit)
+        yield from _render(net, schema, title, focus, where, draw_limit)
 
 
 def _render(
@@ -460,7 +473,7 @@ def _render(
     focus: str | None,
     where: dict[str, Any] | None,
     draw_limit: int,
-) -> str:
+) -> Iterator[str]:
     nodes = sorted(net.nodes(data=True))
     pairs = sorted(iter(net.edges(keys=True, data=True)))  # iter: no count of the edges first
     degree: dict[str, int] = defaultdict(int)  # networkx's degree: in and out, loops twice
@@ -544,7 +557,9 @@ def _render(
         limit=draw_limit if limited else None,
     )
     before, after = page.split(_DATA_MARK)
-    return "".join((before, _script_json(data), after))
+    yield before
+    yield from _script_json_parts(data)
+    yield after
 
 
 _DATA_MARK = "\x00kg-data\x00"
@@ -605,6 +620,33 @@ def _script_json(value: object) -> str:
         if char in text:  # on tens of megabytes, finding none is cheaper than replacing none
             text = text.replace(char, escaped)
     return text
+
+
+def _script_json_parts(value: dict[str, Any], batch: int = 2048) -> Iterator[str]:
+    """`_script_json(value)` in parts: the members of `value`'s lists and objects are
+    encoded one by one, in `value`'s key order (the same text, as JSON sorts keys)."""
+    done: list[str] = ["{"]
+    for i, key in enumerate(sorted(value)):
+        member = value[key]
+        done.append(("," if i else "") + _script_json(key) + ":")
+        if isinstance(member, list):
+            items = (_script_json(item) for item in member)
+            opening, closing = "[", "]"
+        elif isinstance(member, dict):
+            items = (_script_json(k) + ":" + _script_json(member[k]) for k in sorted(member))
+            opening, closing = "{", "}"
+        else:
+            done.append(_script_json(member))
+            continue
+        done.append(opening)
+        for j, item in enumerate(items):
+            done.append("," + item if j else item)
+            if len(done) >= batch:
+                yield "".join(done)
+                done.clear()
+        done.append(closing)
+    done.append("}")
+    yield "".join(done)
 
 
 def _options(count: int) -> dict[str, Any]:

@@ -73,3 +73,24 @@ def test_only_the_asked_formats_are_forked(tmp_path: Path, monkeypatch: pytest.M
     kg.build(ROOT / "data", tmp_path, formats=["turtle"])
     assert started == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl", "manifest.json"]
+
+
+def test_the_childs_files_leave_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper writes its files into a temporary folder; the parent copies them into the
+    output and removes the folder, after a good build and after a failed one."""
+    started = _count_forks(monkeypatch)
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spool))
+    kg.build(ROOT / "data", tmp_path / "out")
+    assert len(started) == 1 and started[0] is not None
+    assert list(spool.iterdir()) == []
+    assert (tmp_path / "out" / "network.html").stat().st_size > 100_000
+
+    def broken(graphs: Graphs) -> bytes:
+        raise OSError("disk full")
+
+    monkeypatch.setitem(WRITERS, "turtle", WRITERS["turtle"].__class__("graph.ttl", "x", broken))
+    with pytest.raises(OSError, match="disk full"):
+        kg.build(ROOT / "data", tmp_path / "out")
+    assert list(spool.iterdir()) == []

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given
+from hypothesis import strategies as strat
 from rdflib import RDF, URIRef
 
 import kg
@@ -17,6 +19,8 @@ from kg.cli import main
 from kg.export import Graphs
 from kg.namespaces import GBA
 from kg.network import (
+    _script_json,
+    _script_json_parts,
     focus_network,
     layout,
     network_layout,
@@ -250,3 +254,23 @@ def test_the_garbage_collector_is_left_as_it_was(mini: kg.Result) -> None:
             assert gc.isenabled() is enabled
         finally:
             gc.enable()
+
+
+_JSON_LEAF = strat.none() | strat.booleans() | strat.integers() | strat.text(max_size=8)
+_JSON = strat.recursive(
+    _JSON_LEAF,
+    lambda inner: (
+        strat.lists(inner, max_size=4) | strat.dictionaries(strat.text(max_size=4), inner)
+    ),
+    max_leaves=12,
+)
+
+
+@given(strat.dictionaries(strat.text(max_size=6), _JSON, max_size=6))
+@example({"b": ["<", "&", {">": "x"}], "a": {}, "c": [], "中": {"z": 1, "a": [None]}})
+def test_the_page_data_made_in_parts_is_the_data_made_whole(value: dict[str, object]) -> None:
+    """The explorer's data is written member by member (at 100k entities it would be half a
+    gigabyte as one string); joined, the parts are `_script_json` of the whole."""
+    parts = list(_script_json_parts(value, batch=3))
+    assert "".join(parts) == _script_json(value)
+    assert json.loads("".join(parts)) == value
