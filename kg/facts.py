@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class SourcePos:
     """A line in a curated file; prints as `path:line`."""
 
@@ -21,7 +21,7 @@ class SourcePos:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A scalar as the curator wrote it (always text: types come from the ontology)."""
 
@@ -30,7 +30,7 @@ class Value:
     lang: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvidenceRef:
     """Evidence as written: a verbatim `quote` from `source`, or a `cite` of a named quote."""
 
@@ -41,7 +41,7 @@ class EvidenceRef:
     source_pos: SourcePos | None = None  # where `source:` was given
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One curated statement: `key: value` on an entity, with its evidence and qualifiers.
 
@@ -55,7 +55,7 @@ class Statement:
     qualifiers: tuple[tuple[str, Value], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """One item of an `entities:` list."""
 
@@ -66,7 +66,7 @@ class Entity:
     statements: tuple[Statement, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NamedQuote:
     """An entry of a file's `quotes:` mapping, citable from any file by its id."""
 

@@ -22,7 +22,7 @@ CONTEXT = 32  # characters kept before and after a quote as TextQuoteSelector pr
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a source text larger than this (4 MiB) is not read
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuoteMatch:
     """Where a quote sits in its source."""
 

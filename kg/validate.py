@@ -36,7 +36,7 @@ from kg.quotes import QuoteMatch, SourceText
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedStatement:
     """A statement with its property, RDF object, evidence and qualifiers resolved."""
 
@@ -48,7 +48,7 @@ class CheckedStatement:
     pos: SourcePos
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedEntity:
     """An entity whose class, labels, evidence and statements all passed the checks."""
 
