@@ -126,6 +126,8 @@ def _check(
     # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
+    if spool is not None:  # a build: the N-Triples out of memory, for the helper too
+        built.spill()
     collector.trim()  # the builder's freed lines: a forked helper would inherit them
     job = None
     if ahead and spool is not None:

@@ -16,11 +16,16 @@ it again for each writer. An `rdflib.Graph` is made only when asked for (`Built.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
@@ -43,13 +48,15 @@ class Built:
     """The graph as sorted N-Triples, and where in the YAML each of its nodes came from.
 
     The bytes are the graph: `graph.nt` as written, what the store loads and what every
-    other writer reads (`triples`), so no Python object per triple is kept.
+    other writer reads (`triples`), so no Python object per triple is kept. A large build
+    may `spill` them to a file for a while, to free their memory.
     """
 
-    nt: bytes
+    _nt: bytes
     positions: dict[URIRef, SourcePos] = field(default_factory=dict)
     key_positions: dict[tuple[URIRef, URIRef], SourcePos] = field(default_factory=dict)
     statements: int = 0
+    spilled: Path | None = None  # the file holding the N-Triples, while spilled
 
     @classmethod
     def of_graph(cls, graph: Graph, positions: Mapping[URIRef, SourcePos] | None = None) -> Built:
@@ -60,11 +67,40 @@ class Built:
         return cls(lines.document(), dict(positions or {}))
 
     @property
+    def nt(self) -> bytes:
+        """The N-Triples document (read back from its file while spilled)."""
+        return self._nt if self.spilled is None else self.spilled.read_bytes()
+
+    def spill(self) -> None:
+        """Move the N-Triples into a temporary file, removed with this object, to free their
+        memory (760 MB at 100k entities): the store and the writers read the file as a
+        stream, and `nt` reads it back."""
+        if self.spilled is not None:
+            return
+        self.size  # noqa: B018 - counted while in memory
+        fd, name = tempfile.mkstemp(prefix="kg-", suffix=".nt")
+        weakref.finalize(self, _remove, name, os.getpid())
+        with os.fdopen(fd, "wb") as f:
+            f.write(self._nt)
+        self._nt, self.spilled = b"", Path(name)
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The N-Triples document in parts, for writing it out."""
+        if self.spilled is None:
+            yield self._nt
+            return
+        with open(self.spilled, "rb") as f:
+            while chunk := f.read(size):
+                yield chunk
+
+    @property
     def triples(self) -> Iterator[ox.Triple]:
         """The triples as pyoxigraph terms, in order (parsed anew on each call)."""
         # lenient: IRIs and language tags are not re-validated here; the store's strict
         # load checks them once
-        return ox.parse(self.nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        if self.spilled is not None:
+            return ox.parse(path=self.spilled, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return ox.parse(self._nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
     @cached_property
     def size(self) -> int:
@@ -75,7 +111,10 @@ class Built:
     def store(self) -> ox.Store:
         """A pyoxigraph store of the triples, for the shapes, rules and questions."""
         store = ox.Store()
-        store.bulk_load(self.nt, format=ox.RdfFormat.N_TRIPLES)
+        if self.spilled is not None:
+            store.bulk_load(path=self.spilled, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            store.bulk_load(self._nt, format=ox.RdfFormat.N_TRIPLES)
         return store
 
     def release_store(self) -> None:
@@ -97,6 +136,12 @@ class Built:
             (term(t.subject), term(t.predicate), term(t.object), graph) for t in self.triples
         )
         return graph
+
+
+def _remove(name: str, owner: int) -> None:
+    if os.getpid() == owner:  # not from a forked helper that shares the object
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(name)
 
 
 def nt(term: Node) -> str:
@@ -289,5 +334,5 @@ def build_graph(checked: Checked, schema: Schema) -> Built:
         builder.entity(entity)
     builder.vocabulary()
     built = builder.built
-    built.nt = builder.lines.document()
+    built._nt = builder.lines.document()
     return built

@@ -119,10 +119,10 @@ def write_turtle(graphs: Graphs) -> bytes:
 _SUBJECT_LINE = re.compile(rb"(?<=[^\n])\n(?=[^\t@\n])")
 
 
-def write_ntriples(graphs: Graphs) -> bytes:
+def write_ntriples(graphs: Graphs) -> Iterator[bytes]:
     """N-Triples, one sorted triple per line: the builder's document, which is what
     pyoxigraph's N-Triples writer gives for the same triples (tested)."""
-    return graphs.built.nt
+    return graphs.built.chunks()
 
 
 def write_jsonld(graphs: Graphs) -> Iterator[bytes]:

@@ -3,6 +3,7 @@ a forked process while the checks run, and the graph written once as sorted N-Tr
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -77,14 +78,21 @@ def test_only_the_asked_formats_are_forked(tmp_path: Path, monkeypatch: pytest.M
 
 def test_the_childs_files_leave_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper writes its files into a temporary folder; the parent copies them into the
-    output and removes the folder, after a good build and after a failed one."""
+    output and removes the folder, after a good build and after a failed one. The build's
+    N-Triples, kept in a temporary file out of memory, go with the result."""
     started = _count_forks(monkeypatch)
     spool = tmp_path / "tmp"
     spool.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(spool))
-    kg.build(ROOT / "data", tmp_path / "out")
+    result = kg.build(ROOT / "data", tmp_path / "out")
     assert len(started) == 1 and started[0] is not None
-    assert list(spool.iterdir()) == []
+    # the N-Triples were spilled to a file of their own, which goes with the result
+    spilled = result.built.spilled
+    assert list(spool.iterdir()) == [spilled]
+    assert result.built.nt == (tmp_path / "out" / "graph.nt").read_bytes()
+    del result
+    gc.collect()
+    assert not spilled.exists()
     assert (tmp_path / "out" / "network.html").stat().st_size > 100_000
 
     def broken(graphs: Graphs) -> bytes:
@@ -93,4 +101,5 @@ def test_the_childs_files_leave_no_trace(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setitem(WRITERS, "turtle", WRITERS["turtle"].__class__("graph.ttl", "x", broken))
     with pytest.raises(OSError, match="disk full"):
         kg.build(ROOT / "data", tmp_path / "out")
+    gc.collect()  # the traceback held the failed build
     assert list(spool.iterdir()) == []

@@ -3,6 +3,8 @@ and `Built` keeps the triples in the order every RDF output is written in."""
 
 from __future__ import annotations
 
+import gc
+
 import pyoxigraph as ox
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
@@ -83,3 +85,20 @@ def test_the_document_is_what_pyoxigraph_writes(built: Built) -> None:
         g.add((s, URIRef(f"https://example.org/q{i}"), Literal(text, lang="zh-Hant")))
     for made in (built, Built.of_graph(g)):
         assert made.nt == ox.serialize(list(made.triples), format=ox.RdfFormat.N_TRIPLES)
+
+
+def test_a_spilled_graph_reads_the_same() -> None:
+    """While its N-Triples are in a file (a large build frees their memory so), a `Built`
+    gives the same triples, store, size and file; the file goes with the object."""
+    result = kg.check(MINI)
+    built = Built(result.built.nt, result.built.positions)
+    before = (built.nt, list(built.triples), built.size, len(Built(built.nt).store))
+    built.spill()
+    assert built.spilled is not None and built.nt == before[0]
+    assert b"".join(built.chunks(size=1000)) == before[0]
+    assert list(built.triples) == before[1]
+    assert (built.size, len(built.store)) == (before[2], before[3])
+    spilled = built.spilled
+    del built
+    gc.collect()
+    assert not spilled.exists()
