@@ -177,6 +177,7 @@ def _texts(result: Result) -> dict[str, str]:
     return {k: s.text for k, s in sorted(result.checked.sources.items())}
 
 
+@collector.paused()
 def view(
     result: Result,
     out_file: str | Path = "build/view.html",
@@ -317,6 +318,7 @@ def _quotes(checked: Checked) -> Iterator[QuoteMatch]:
             yield from st.evidence
 
 
+@collector.paused()
 def coverage(result: Result) -> Coverage:
     """How much of each source text `result`'s quotes cover, by sentence and by section.
 
@@ -335,6 +337,7 @@ def coverage_page(
     return write_coverage(found, out_file)
 
 
+@collector.paused()
 def diff(
     old: str | Path,
     new: str | Path,
@@ -364,6 +367,7 @@ def diff(
     )
 
 
+@collector.paused()
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
     return graph_stats(cast(Graph, result.built.view), result.schema)

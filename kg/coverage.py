@@ -35,9 +35,8 @@ from rdflib import Graph, URIRef
 
 from kg.export import Output, write_file
 from kg.facts import SourcePos
-from kg.graph_facts import GraphFact, graph_facts, label, passages
+from kg.graph_facts import GraphFact, graph_facts, passages
 from kg.graph_view import GraphView
-from kg.namespaces import ID
 from kg.ontology import Schema
 from kg.quotes import QuoteMatch
 
@@ -305,10 +304,13 @@ def source_coverage(
             by_source.setdefault(quoted.source, []).append(
                 Passage(quoted.id, quoted.start, quoted.end, quoted.exact, tuple(supported))
             )
-    titles = {
-        source_id: (label(graph, ID[source_id], "zh"), label(graph, ID[source_id], "en"))
-        for source_id in texts
-    }
+    titles = {}  # a source's labels, as `graph_facts.label` gives them (its entity's names)
+    for source_id in texts:
+        entity = facts.get(source_id)
+        if entity is not None and entity.is_entity:
+            titles[source_id] = (entity.subject_zh, entity.subject_en)
+        else:
+            titles[source_id] = (source_id, source_id)
     return _cover(texts, by_source, titles)
 
 

@@ -19,7 +19,6 @@ from typing import Any
 from rdflib import Graph
 
 from kg.graph_facts import graph_facts, passages
-from kg.network import network_graph
 from kg.ontology import Schema
 
 
@@ -132,17 +131,15 @@ def graph_stats(graph: Graph, schema: Schema) -> Stats:
             per_source.setdefault(source, Counter())[
                 "entities" if f.is_entity else "statements"
             ] += 1
-    net = network_graph(graph, schema)
-    undirected = net.to_undirected(as_view=True)
+    linked: set[str] = set()  # entities related to another entity, either way round
+    for f in statements:
+        prop = schema.properties.get(f.key)
+        if prop and prop.is_object_property and f.value in entities and f.value != f.subject:
+            linked.update((f.subject, f.value))
     orphans = [
-        {
-            "id": node,
-            "type": entities[node].value if node in entities else "",
-            "zh": entities[node].subject_zh if node in entities else node,
-            "en": entities[node].subject_en if node in entities else node,
-        }
-        for node in sorted(net.nodes)
-        if not any(other != node for other in undirected.neighbors(node))
+        {"id": node, "type": fact.value, "zh": fact.subject_zh, "en": fact.subject_en}
+        for node, fact in sorted(entities.items())
+        if node not in linked
     ]
     return Stats(
         entities=len(entities),

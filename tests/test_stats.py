@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from tests.conftest import MINI
+from kg.export import Graphs
+from tests.conftest import MINI, ROOT
 
 
 def test_stats_of_the_mini_data() -> None:
@@ -51,3 +52,14 @@ def test_kg_stats_text_and_json(data_dir: Path) -> None:
     assert data["entities"] == 9
     assert data["evidence_per_statement"]["min"] >= 1
     assert data["per_source"]["mini-source"]["statements"] == 10
+
+
+def test_orphans_are_the_entities_alone_in_the_explorer() -> None:
+    """An orphan is an entity with no relation to another one, either way round: alone in
+    the explorer's network (which `kg stats` no longer builds, as it is slow)."""
+    result = kg.check(ROOT / "data")
+    net = Graphs(result.built, result.schema).network
+    alone = net.to_undirected(as_view=True)
+    expected = sorted(n for n in net.nodes if not any(m != n for m in alone.neighbors(n)))
+    assert [o["id"] for o in kg.stats(result).orphans] == expected
+    assert expected == ["central-civilisation-office", "fifth-plenary-session-19th-cpc"]
