@@ -33,6 +33,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 
 from kg.graph_facts import GraphFact, graph_facts
+from kg.load import find_data_files
 from kg.ontology import Schema, read_schema
 from kg.query import GRAPH_FILES
 
@@ -339,7 +340,7 @@ def _read_folder(name: str, path: Path, check: Checker, ontology_dir: Path | Non
             graph.parse(path / filename, format=fmt)
             schema = read_schema(ontology_dir)
             return Side(name, graph, schema, graph_facts(graph, schema))
-    if not any(path.glob("*.yaml")):
+    if not find_data_files(path):  # as `kg build` reads them: .yaml and .yml, in subfolders too
         raise DiffError(f"'{name}' holds neither a built graph (graph.nt) nor YAML facts")
     graph, schema, facts = check(path, ontology_dir)
     return Side(name, graph, schema, facts)

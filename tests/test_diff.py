@@ -25,7 +25,7 @@ def _copy(tmp_path: Path, name: str) -> Path:
 
 
 def _edit(data: Path, old: str, new: str) -> None:
-    path = data / "entities.yaml"
+    path = next(data.glob("entities.y*ml"))
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
@@ -43,6 +43,16 @@ def test_equal_builds_exit_0(tmp_path: Path) -> None:
 def test_a_build_folder_and_its_data_folder_are_equal(tmp_path: Path) -> None:
     kg.build(MINI, tmp_path / "build")
     assert kg.diff(tmp_path / "build", MINI).equal
+
+
+def test_a_data_folder_with_its_files_in_subfolders(tmp_path: Path) -> None:
+    """A data folder is what `kg build` reads: YAML in subfolders (and .yml) count too."""
+    old, new = _copy(tmp_path, "old"), _copy(tmp_path, "new")
+    (new / "part").mkdir()
+    (new / "entities.yaml").rename(new / "part" / "entities.yml")
+    assert kg.diff(old, new).equal
+    _edit(new / "part", 'as-of: "2020-11-23"', 'as-of: "2020-11-24"')
+    assert [c.what for c in kg.diff(old, new).changed] == [("qualifiers",)]
 
 
 def test_added_removed_and_changed_facts(tmp_path: Path) -> None:
