@@ -352,13 +352,10 @@ def diff(
     side that cannot be read, and `KgError` for data that does not pass its checks.
     """
 
-    def checked(data_dir: Path, onto: Path | None) -> tuple[Graph, Schema, dict[str, GraphFact]]:
+    def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
         result = check(data_dir, ontology_dir=onto)
-        return (
-            result.graph,
-            result.schema,
-            graph_facts(result.graph, result.schema, result.built.positions),
-        )
+        built = result.built
+        return built, result.schema, graph_facts(built.view, result.schema, built.positions)
 
     onto = Path(ontology_dir) if ontology_dir is not None else None
     return diff_sides(

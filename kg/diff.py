@@ -5,8 +5,9 @@ in memory, as `kg check` does), or `REV:PATH`, a folder at a git revision (extra
 `git archive` into a temporary folder, then read as either of the others; a data folder is
 built with the `ontology/` of the same revision when it has one).
 
-The two graphs are compared as graphs (`rdflib.compare.graph_diff` of their canonical forms),
-so two builds are equal exactly when they hold the same triples, whatever their byte order.
+The two graphs are compared as sets of triples, so two builds are equal exactly when they hold
+the same triples, whatever their byte order (graphs with blank nodes, which kg never writes,
+are compared as graphs: `rdflib.compare.graph_diff` of their canonical forms).
 The differing triples are then described as facts (`kg.graph_facts`): an entity with its type
 and labels, or a statement with its value and qualifiers, each with its quotes.
 
@@ -29,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+import pyoxigraph as ox
 from rdflib.compare import graph_diff, to_isomorphic
 
+from kg.build import Built
 from kg.graph_facts import GraphFact, graph_facts
 from kg.load import find_data_files
 from kg.ontology import Schema, read_schema
@@ -49,7 +51,7 @@ class Side:
     """One side of a comparison: its graph, the schema that names its terms, and a name."""
 
     name: str
-    graph: Graph
+    built: Built
     schema: Schema
     facts: dict[str, GraphFact]
 
@@ -257,8 +259,14 @@ def _md(text: str) -> str:
 
 def diff_sides(old: Side, new: Side) -> Diff:
     """Compare two sides' graphs, then describe the difference as facts."""
-    both, only_old, only_new = graph_diff(to_isomorphic(old.graph), to_isomorphic(new.graph))
-    result = Diff(old.name, new.name, len(only_old), len(only_new), len(both))
+    was, now = _triples(old.built), _triples(new.built)
+    if was is not None and now is not None:
+        result = Diff(old.name, new.name, len(was - now), len(now - was), len(was & now))
+    else:
+        both, only_old, only_new = graph_diff(
+            to_isomorphic(old.built.graph), to_isomorphic(new.built.graph)
+        )
+        result = Diff(old.name, new.name, len(only_old), len(only_new), len(both))
     if result.equal:
         return result
     added = {k: f for k, f in new.facts.items() if k not in old.facts}
@@ -294,6 +302,17 @@ def diff_sides(old: Side, new: Side) -> Diff:
     return result
 
 
+def _triples(built: Built) -> set[str] | None:
+    """The triples as N-Triples text (equal terms, equal text), or None if any has a
+    blank node (whose labels mean nothing across files)."""
+    found = set()
+    for t in built.triples:
+        if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+            return None
+        found.add(str(t))
+    return found
+
+
 def _slots(facts: dict[str, GraphFact]) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
     for key, f in sorted(facts.items()):
@@ -305,7 +324,7 @@ def _slots(facts: dict[str, GraphFact]) -> dict[tuple[str, str], list[str]]:
 # --- reading a side ---------------------------------------------------------------------------
 
 
-Checker = Callable[[Path, Path | None], tuple[Graph, Schema, dict[str, GraphFact]]]
+Checker = Callable[[Path, Path | None], tuple[Built, Schema, dict[str, GraphFact]]]
 
 
 def read_side(
@@ -333,17 +352,20 @@ def read_side(
 
 
 def _read_folder(name: str, path: Path, check: Checker, ontology_dir: Path | None) -> Side:
-    for filename, _ in GRAPH_FILES:
+    for filename, fmt in GRAPH_FILES:
         if (path / filename).is_file():
-            graph = Graph()
-            fmt = "nt" if filename.endswith(".nt") else "turtle"
-            graph.parse(path / filename, format=fmt)
+            try:  # as N-Triples, checked term by term (the store's load)
+                triples = ox.parse(path=path / filename, format=fmt)
+                built = Built(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+                built.store  # noqa: B018
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise DiffError(f"'{path / filename}' is not a readable graph: {exc}") from exc
             schema = read_schema(ontology_dir)
-            return Side(name, graph, schema, graph_facts(graph, schema))
+            return Side(name, built, schema, graph_facts(built.view, schema))
     if not find_data_files(path):  # as `kg build` reads them: .yaml and .yml, in subfolders too
         raise DiffError(f"'{name}' holds neither a built graph (graph.nt) nor YAML facts")
-    graph, schema, facts = check(path, ontology_dir)
-    return Side(name, graph, schema, facts)
+    built, schema, facts = check(path, ontology_dir)
+    return Side(name, built, schema, facts)
 
 
 def _git(repo: Path, *args: str) -> bytes:

@@ -161,3 +161,20 @@ def test_the_curation_since_the_foundation_slice_only_adds(monkeypatch: pytest.M
     assert ("ask-finance", "type") in added  # one of the three asks, curated later
     with pytest.raises(DiffError, match="not a commit"):
         kg.diff("no-such-rev:data", "HEAD:data")
+
+
+def test_graphs_with_blank_nodes_are_compared_as_graphs(tmp_path: Path) -> None:
+    """kg writes no blank nodes, but a hand-made build folder may: their labels differ
+    between files, so such graphs are compared as graphs, not as lines of text."""
+    for name, label in (("a", "x1"), ("b", "other")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "graph.nt").write_text(
+            f'_:{label} <https://example.org/p> "v" .\n<https://example.org/s> '
+            f"<https://example.org/q> _:{label} .\n",
+            encoding="utf-8",
+        )
+    found = kg.diff(tmp_path / "a", tmp_path / "b")
+    assert found.equal and found.in_both == 2
+    (tmp_path / "b" / "graph.nt").write_text("<https://example.org/s> oops\n", encoding="utf-8")
+    with pytest.raises(DiffError, match="is not a readable graph"):
+        kg.diff(tmp_path / "a", tmp_path / "b")
