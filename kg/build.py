@@ -72,16 +72,24 @@ class Built:
         return self._nt if self.spilled is None else self.spilled.read_bytes()
 
     def spill(self) -> None:
-        """Move the N-Triples into a temporary file, removed with this object, to free their
-        memory (760 MB at 100k entities): the store and the writers read the file as a
-        stream, and `nt` reads it back."""
+        """Move the N-Triples into a temporary file (in `tempfile.gettempdir()`, which
+        `TMPDIR` sets), removed with this object, to free their memory (760 MB at 100k
+        entities): the store and the writers read the file as a stream, and `nt` reads it
+        back. Where the file cannot be written, they stay in memory."""
         if self.spilled is not None:
             return
         self.size  # noqa: B018 - counted while in memory
-        fd, name = tempfile.mkstemp(prefix="kg-", suffix=".nt")
+        try:
+            fd, name = tempfile.mkstemp(prefix="kg-", suffix=".nt")
+        except OSError:
+            return  # no temporary folder to write to: they stay in memory
         weakref.finalize(self, _remove, name, os.getpid())
-        with os.fdopen(fd, "wb") as f:
-            f.write(self._nt)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._nt)
+        except OSError:  # e.g. the temporary folder is full: they stay in memory
+            _remove(name, os.getpid())
+            return
         self._nt, self.spilled = b"", Path(name)
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:

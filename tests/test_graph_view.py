@@ -4,6 +4,10 @@ and `Built` keeps the triples in the order every RDF output is written in."""
 from __future__ import annotations
 
 import gc
+import io
+import os
+import tempfile
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -102,3 +106,22 @@ def test_a_spilled_graph_reads_the_same() -> None:
     del built
     gc.collect()
     assert not spilled.exists()
+
+
+def test_a_graph_that_cannot_spill_stays_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full temporary folder costs memory, never the build, and leaves no file behind."""
+    built = Built(kg.check(MINI).built.nt)
+    before = built.nt
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real = os.fdopen
+
+    class Full(io.BufferedWriter):
+        def write(self, data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real(fd, mode)))
+    built.spill()
+    assert built.spilled is None and built.nt == before
+    assert list(tmp_path.iterdir()) == []
