@@ -4,6 +4,7 @@ words as the CLI (`kg check` ↔ `kg.check()`, `kg build` ↔ `kg.build()`).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -213,8 +214,13 @@ def build(
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     ahead = [n for n in NETWORK_FORMATS if formats is None or n in formats]
-    with tempfile.TemporaryDirectory(prefix="kg-") as spool:
-        result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, Path(spool))
+    with contextlib.ExitStack() as stack:
+        spool: Path | None = None
+        try:  # for the helper's files; the N-Triples wait in a temporary file too
+            spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-")))
+        except OSError:  # no usable temporary folder: all in this process, in memory
+            pass
+        result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, spool)
         result.built.release_store()  # the checks are done; the writers read the triples
 
         def written() -> dict[str, Path] | None:  # called once the RDF files are written

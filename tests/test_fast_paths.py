@@ -103,3 +103,20 @@ def test_the_childs_files_leave_no_trace(tmp_path: Path, monkeypatch: pytest.Mon
         kg.build(ROOT / "data", tmp_path / "out")
     gc.collect()  # the traceback held the failed build
     assert list(spool.iterdir()) == []
+
+
+def test_a_build_without_a_temporary_folder_works_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No usable temporary folder: no helper, nothing spilled, the same files."""
+    started = _count_forks(monkeypatch)
+
+    def unusable(*args: Any, **kwargs: Any) -> Any:
+        raise FileNotFoundError("no usable temporary directory found")
+
+    monkeypatch.setattr("tempfile.TemporaryDirectory", unusable)
+    monkeypatch.setattr("tempfile.mkstemp", unusable)
+    result = kg.build(ROOT / "data", tmp_path)
+    assert started == [] and result.built.spilled is None
+    for filename, data in _plain(result).items():
+        assert (tmp_path / filename).read_bytes() == data, filename
