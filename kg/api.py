@@ -335,6 +335,7 @@ def coverage(result: Result) -> Coverage:
     return source_coverage(result.built.view, result.schema, texts, result.built.positions)
 
 
+@collector.paused()
 def coverage_page(
     result: Result | Coverage, out_file: str | Path = "build/coverage.html"
 ) -> Output:
