@@ -24,7 +24,13 @@ from kg.facts import SourcePos
 from kg.load import load_facts
 from kg.namespaces import OA, PROV
 from kg.ontology import read_schema
-from kg.shacl_sparql import ShapeResult, UnsupportedShapeError, compile_shapes, shape_results
+from kg.shacl_sparql import (
+    ShapeResult,
+    UnsupportedShapeError,
+    class_hierarchy,
+    compile_shapes,
+    shape_results,
+)
 from kg.shapes import (
     check_shapes,
     problems_of,
@@ -93,6 +99,9 @@ def assert_same(
     store = store_of(graph)
     fast, slow = shape_results(store, shapes), pyshacl_results(graph, shapes)
     assert Counter(map(key, fast)) == Counter(map(key, slow))
+    for check in compile_shapes(shapes, class_hierarchy(store)):  # a screen misses nothing
+        if check.screen is not None and _any(store, check.query):
+            assert _any(store, check.screen), check.query
     found = shape_problems(store, shapes, positions, key_positions)
     assert found == pyshacl_problems(graph, shapes, positions, key_positions)
     assert found == problems_of(fast, shapes, positions, key_positions)
@@ -100,10 +109,31 @@ def assert_same(
     return [str(p) for p in found]
 
 
+def _any(store: ox.Store, query: str) -> bool:
+    rows = store.query(query)
+    assert isinstance(rows, ox.QuerySolutions)
+    return next(iter(rows), None) is not None
+
+
 # one shape and one focus node of class ex:C for each supported constraint: (shapes, a graph
 # that violates them, a graph that conforms)
 NODE = "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; {} ] ."
 CASES: dict[str, tuple[str, str, str]] = {
+    "several constraints on one path, screened together": (
+        NODE.format(
+            'sh:minCount 1 ; sh:maxCount 1 ; sh:nodeKind sh:IRI ; sh:class ex:D ; sh:message "m"'
+        ),
+        "ex:a a ex:C . ex:b a ex:C ; ex:p ex:d1, ex:d2 . ex:c a ex:C ; ex:p 1 . "
+        "ex:e a ex:C ; ex:p ex:x . ex:d1 a ex:D . ex:d2 a ex:D .",
+        "ex:a a ex:C ; ex:p ex:d1 . ex:d1 a ex:D .",
+    ),
+    "a screened shape broken by one of its constraints only": (
+        NODE.format(
+            'sh:minCount 1 ; sh:datatype rdf:langString ; sh:languageIn ("zh") ; sh:message "m"'
+        ),
+        'ex:a a ex:C ; ex:p "x"@zh, "y"@en .',
+        'ex:a a ex:C ; ex:p "x"@zh .',
+    ),
     "minCount 1": (
         NODE.format('sh:minCount 1 ; sh:message "m"'),
         "ex:a a ex:C . ex:b a ex:C ; ex:q 1 .",
