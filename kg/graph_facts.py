@@ -26,10 +26,11 @@ def reified_statements(
 ) -> Iterator[tuple[Node, URIRef, PropertyInfo, Node]]:
     """Each `rdf:Statement` about one of `entities` whose predicate the ontology maps, sorted:
     (statement node, subject, property, object)."""
+    subject_, predicate_, object_ = RDF.subject, RDF.predicate, RDF.object  # made once
     for st in sorted(graph.subjects(RDF.type, RDF.Statement), key=str):
-        subject = graph.value(st, RDF.subject)
-        predicate = graph.value(st, RDF.predicate)
-        obj = graph.value(st, RDF.object)
+        subject = graph.value(st, subject_)
+        predicate = graph.value(st, predicate_)
+        obj = graph.value(st, object_)
         prop = schema.by_iri.get(predicate) if isinstance(predicate, URIRef) else None
         if isinstance(subject, URIRef) and subject in entities and prop and obj is not None:
             yield st, subject, prop, obj
