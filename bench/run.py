@@ -8,15 +8,18 @@ size's peak memory is its own. That process prints, as Markdown tables:
 
 - the wall time of each stage (start-up: ontology, shapes and rules; load; validate; build;
   SHACL shapes; rule queries; each writer) as a multiple of the bare parse of the same files
-  with PyYAML's `CSafeLoader` (the floor any YAML tool pays), and the process's peak
-  resident set size (`getrusage` `ru_maxrss`, Linux) after the stage: a stage that raises it
-  is the one that needed the memory;
+  with PyYAML's `CSafeLoader` (the floor any YAML tool pays), both with Python's garbage
+  collector paused as `kg build` pauses it (the parse with it on is printed too), and the
+  process's peak resident set size (`getrusage` `ru_maxrss`, Linux) after the stage: a
+  stage that raises it is the one that needed the memory;
 - three ratios measured in the same process: (1) the whole `kg.build` against the bare parse;
   (2) against a naive pipeline written here (`yaml.safe_load`, rdflib `Graph.add` of an
   equivalent graph, rdflib's Turtle, N-Triples and JSON-LD serialisers); (3) each saved
   question through `kg.query.run_question` against the same SPARQL on a bare pyoxigraph store;
 - rebuilds with the build cache: no change, and one file of a hundred changed, against a
-  full build (`kg.build(..., cache=False)`).
+  full build (`kg.build(..., cache=False)`);
+- the peak resident set of the build's largest helper process (`RUSAGE_CHILDREN`), which
+  counts the pages it shares with the build.
 
 Timings are medians of `--repeat` runs (default 3 below 10,000 entities, else 1). Absolute
 times drift on shared machines; the ratios, measured side by side, drift much less.
