@@ -83,12 +83,12 @@ class Built:
             fd, name = tempfile.mkstemp(prefix="kg-", suffix=".nt")
         except OSError:
             return  # no temporary folder to write to: they stay in memory
-        weakref.finalize(self, _remove, name, os.getpid())
+        remove = weakref.finalize(self, _remove, name, os.getpid())
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(self._nt)
         except OSError:  # e.g. the temporary folder is full: they stay in memory
-            _remove(name, os.getpid())
+            remove()
             return
         self._nt, self.spilled = b"", Path(name)
 
@@ -97,9 +97,7 @@ class Built:
         if self.spilled is None:
             yield self._nt
             return
-        with open(self.spilled, "rb") as f:
-            while chunk := f.read(size):
-                yield chunk
+        yield from read_chunks(self.spilled, size)
 
     @property
     def triples(self) -> Iterator[ox.Triple]:
@@ -144,6 +142,13 @@ class Built:
             (term(t.subject), term(t.predicate), term(t.object), graph) for t in self.triples
         )
         return graph
+
+
+def read_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of the file at `path`, `size` at a time."""
+    with open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
 
 
 def _remove(name: str, owner: int) -> None:

@@ -27,7 +27,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.build import Built
+from kg.build import Built, read_chunks
 from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
 from kg.network import network_graph, render_network_parts
@@ -360,7 +360,7 @@ def export_graph(
         if written is not None and pending:
             ahead = written() or {}
             for n in pending:
-                made = _read(ahead[n]) if n in ahead else WRITERS[n].make(graphs)
+                made = read_chunks(ahead[n]) if n in ahead else WRITERS[n].make(graphs)
                 stage(WRITERS[n].filename, made)
         listed = [files[WRITERS[n].filename] for n in names]
         manifest = {
@@ -380,12 +380,6 @@ def export_graph(
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return [*listed, files[MANIFEST]]
-
-
-def _read(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        while chunk := f.read(size):
-            yield chunk
 
 
 def write_file(path: str | Path, data: bytes) -> Output:
