@@ -7,15 +7,15 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from rdflib import Graph
 
 from kg import cache as build_cache
-from kg import collector
+from kg import collector, units
 from kg.build import Built, build_graph
 from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
@@ -64,15 +64,31 @@ class Result:
     @property
     def summary(self) -> dict[str, object]:
         """The figures `kg build` prints, as data."""
-        return {
-            "entities": len(self.checked.entities),
-            "entities_per_class": self.entities_per_class,
-            "statements": self.built.statements,
-            "quotes_checked": self.checked.quotes_checked,
-            "sources": sorted(self.checked.sources),
-            "triples": self.built.size,
-            "outputs": [str(o.path) for o in self.outputs],
-        }
+        return _summary(
+            self.entities_per_class,
+            self.checked.quotes_checked,
+            self.checked.sources,
+            self.built,
+            self.outputs,
+        )
+
+
+def _summary(
+    per_class: dict[str, int],
+    quotes_checked: int,
+    sources: Iterable[str],
+    built: Built,
+    outputs: list[Output],
+) -> dict[str, object]:
+    return {
+        "entities": sum(per_class.values()),
+        "entities_per_class": per_class,
+        "statements": built.statements,
+        "quotes_checked": quotes_checked,
+        "sources": sorted(sources),
+        "triples": built.size,
+        "outputs": [str(o.path) for o in outputs],
+    }
 
 
 def load(data_dir: str | Path = "data") -> Facts:
@@ -127,41 +143,52 @@ def _check(
     # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
+    texts = {k: s.text for k, s in sorted(checked.sources.items())}
+    job = _check_graph(
+        built, schema, texts, checked.warnings, ontology_dir, queries_dir, ahead, spool
+    )
+    return Result(schema, checked, built), job
+
+
+def _check_graph(
+    built: Built,
+    schema: Schema,
+    texts: dict[str, str],
+    warnings: Iterable[Problem],
+    ontology_dir: str | Path | None,
+    queries_dir: str | Path | None,
+    ahead: list[str] | None,
+    spool: Path | None,
+) -> Forked[dict[str, Path]] | None:
+    """Check the shapes and rules on `built`, while a forked helper writes the formats named
+    in `ahead` into `spool` (see `_check`); raise `KgError` with any problem."""
     if spool is not None:  # a build: the N-Triples out of memory, for the helper too
         built.spill()
     collector.trim()  # the builder's freed lines: a forked helper would inherit them
     job = None
     if ahead and spool is not None:
-        texts = {k: s.text for k, s in sorted(checked.sources.items())}
         # the child reads the graph through `built.view`'s index of the triples, so it
         # starts before the store is made (the shapes and rules here need the store)
         job = Forked.start(write_formats, built, schema, texts, ahead, spool)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
-            raise KgError([*problems, *checked.warnings])
+            raise KgError([*problems, *warnings])
         problems = check_rules(built, read_rules(queries_dir))
         if problems:
-            raise KgError([*problems, *checked.warnings])
+            raise KgError([*problems, *warnings])
     except BaseException:
         if job is not None:
             job.cancel()
         raise
-    return Result(schema, checked, built), job
+    return job
 
 
+@collector.paused()
 def export(
     result: Result, out_dir: str | Path = "build", formats: list[str] | None = None
 ) -> list[Output]:
     """Write `result`'s graph in `formats` (all by default) into `out_dir`, atomically."""
-    return _export(result, out_dir, formats)
-
-
-@collector.paused()
-def _export(
-    result: Result, out_dir: str | Path, formats: list[str] | None, **made: Any
-) -> list[Output]:
-    """`export`, with files already `made` (format name → bytes) passed on."""
     result.outputs = export_graph(
         result.built,
         result.schema,
@@ -169,7 +196,6 @@ def _export(
         formats,
         positions=result.built.positions,
         texts=_texts(result),
-        **made,
     )
     return result.outputs
 
@@ -213,26 +239,53 @@ def build(
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    ahead = [n for n in NETWORK_FORMATS if formats is None or n in formats]
-    with contextlib.ExitStack() as stack:
-        spool: Path | None = None
-        try:  # for the helper's files; the N-Triples wait in a temporary file too
-            spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-")))
-        except OSError:  # no usable temporary folder: all in this process, in memory
-            pass
+    ahead = _ahead(formats)
+    with _spool() as spool:
         result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, spool)
-        result.built.release_store()  # the checks are done; the writers read the triples
-
-        def written() -> dict[str, Path] | None:  # called once the RDF files are written
-            if job is None:
-                return None
-            try:
-                return job.result()
-            except ChildError:  # written here instead, where any error is raised as itself
-                return None
-
-        _export(result, out_dir, formats, written=written)
+        result.outputs = _write(result.built, result.schema, _texts(result), out_dir, formats, job)
     return result
+
+
+def _ahead(formats: list[str] | None) -> list[str]:
+    """The formats a build's forked helper writes (see `_check`)."""
+    return [n for n in NETWORK_FORMATS if formats is None or n in formats]
+
+
+@contextlib.contextmanager
+def _spool() -> Iterator[Path | None]:
+    """A temporary folder for the helper's files (the N-Triples wait in a temporary file
+    too); None where there is no usable one: then all is done in this process, in memory."""
+    with contextlib.ExitStack() as stack:
+        try:
+            spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-")))
+        except OSError:
+            spool = None
+        yield spool
+
+
+@collector.paused()
+def _write(
+    built: Built,
+    schema: Schema,
+    texts: dict[str, str],
+    out_dir: str | Path,
+    formats: list[str] | None,
+    job: Forked[dict[str, Path]] | None,
+) -> list[Output]:
+    """Export a checked `built` once its checks are done, with the helper `job`'s files."""
+    built.release_store()  # the checks are done; the writers read the triples
+
+    def written() -> dict[str, Path] | None:  # called once the RDF files are written
+        if job is None:
+            return None
+        try:
+            return job.result()
+        except ChildError:  # written here instead, where any error is raised as itself
+            return None
+
+    return export_graph(
+        built, schema, out_dir, formats, positions=built.positions, texts=texts, written=written
+    )
 
 
 @dataclass
@@ -284,13 +337,48 @@ def build_cached(
         record, outputs = hit
         summary = {**record.summary, "outputs": [str(o.path) for o in outputs]}
         return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
-    result = build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
-    report = BuildReport.of(result)
+    report = _build_units(data, out, onto, queries, formats)
+    if report is None:  # a problem: the whole build finds and reports every one
+        report = BuildReport.of(
+            build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
+        )
     files = [{"name": o.name, "bytes": o.size, "sha256": o.sha256} for o in report.outputs]
     summary = {k: v for k, v in report.summary.items() if k != "outputs"}  # paths: not kept
     record = build_cache.Record(summary, report.warnings, report.coverage, files)
     build_cache.store(out, key, record)
     return report
+
+
+@collector.paused()
+def _build_units(
+    data: Path,
+    out: Path,
+    onto: Path | None,
+    queries: Path | None,
+    formats: list[str] | None,
+) -> BuildReport | None:
+    """`build`, each data file from its unit kept in `out` where it still holds (see
+    `kg.units`); None if the data has a problem (then nothing is written)."""
+    schema = read_schema(onto)
+    sources = _sources(data)
+    folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR
+    linked = units.link(data, schema, sources, folder, build_cache.unit_context(data, onto))
+    if linked is None:
+        return None
+    built = linked.built
+    texts = {k: s.text for k, s in sorted(sources.items())}
+    with _spool() as spool:
+        job = _check_graph(
+            built, schema, texts, linked.warnings, onto, queries, _ahead(formats), spool
+        )
+        outputs = _write(built, schema, texts, out, formats, job)
+    linked.save(folder)
+    return BuildReport(
+        _summary(linked.entities_per_class, linked.quotes_checked, sources, built, outputs),
+        [str(w) for w in linked.warnings],
+        quoted_coverage(texts, linked.matches).summary_line(),
+        outputs,
+    )
 
 
 def query(

@@ -22,7 +22,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -186,15 +186,28 @@ class Lines:
         """The sorted N-Triples document: subjects in IRI order, and each subject's lines by
         predicate (`rdf:type`, `rdfs:label`, `skos:altLabel`, then by IRI) and object (IRIs
         before literals). Lines are handed over subject by subject, to keep memory low."""
+        return b"".join(block for _, block in self.blocks())
+
+    def blocks(self) -> Iterator[tuple[str, bytes]]:
+        """Each subject's lines of `document`, subject by subject in order (emptying this)."""
         by_subject = self.by_subject
-        chunks: list[bytes] = []
         for s in sorted(by_subject, key=_subject_key):
-            lines: set[bytes] = set(bytes(by_subject.pop(s)).split(b"\n"))
-            lines.discard(b"")
-            head = s.encode() + b" "
-            ordered = sorted(lines, key=_line_key)
-            chunks.append(head + (b"\n" + head).join(ordered) + b"\n")
-        return b"".join(chunks)
+            yield s, _block(s, bytes(by_subject.pop(s)).split(b"\n"))
+
+
+def _block(subject: str, lines: Iterable[bytes]) -> bytes:
+    """The sorted, distinct `P O .` `lines` of `subject` as full N-Triples lines."""
+    found = set(lines)
+    found.discard(b"")
+    ordered: list[bytes] = sorted(found, key=_line_key)
+    head = subject.encode() + b" "
+    return head + (b"\n" + head).join(ordered) + b"\n"
+
+
+def merge_blocks(subject: str, blocks: Iterable[bytes]) -> bytes:
+    """One block of `subject`'s lines from several (`Lines.blocks`), each line once."""
+    skip = len(subject.encode()) + 1
+    return _block(subject, (line[skip:] for b in blocks for line in b.split(b"\n")))
 
 
 def _line_key(line: bytes) -> tuple[bytes, bytes]:
@@ -349,3 +362,69 @@ def build_graph(checked: Checked, schema: Schema) -> Built:
     built = builder.built
     built._nt = builder.lines.document()
     return built
+
+
+@dataclass
+class GraphPart:
+    """The triples of some entities (`build_part`), to be joined with the other parts of
+    the data into the `Built` that `build_graph` makes of all of them (`join_parts`)."""
+
+    blocks: dict[str, bytes]  # subject → its lines (as `Lines.blocks` gives them)
+    # per entity, in id order: the nodes it placed, (IRI, file, line), and the lines of its
+    # keys, (node IRI, property IRI, file, line)
+    places: list[tuple[str, list[tuple[str, str, int]], list[tuple[str, str, str, int]]]]
+    statements: int
+    vocabulary: list[str]  # the ontology's units and statuses it uses
+
+
+def build_part(entities: Iterable[CheckedEntity], schema: Schema) -> GraphPart:
+    """The part of the graph made of `entities` (sorted by id)."""
+    builder = _Builder(schema)
+    built = builder.built
+    places = []
+    for entity in entities:
+        builder.entity(entity)
+        nodes = [(str(node), pos.path, pos.line) for node, pos in built.positions.items()]
+        keys = [(str(n), str(p), pos.path, pos.line) for (n, p), pos in built.key_positions.items()]
+        places.append((entity.id, nodes, keys))
+        built.positions.clear()
+        built.key_positions.clear()
+    used = sorted(str(t) for words in schema.vocabulary.values() for t in words.values())
+    return GraphPart(
+        dict(builder.lines.blocks()),
+        places,
+        built.statements,
+        [t for t in used if URIRef(t) in builder.terms],
+    )
+
+
+def join_parts(parts: Iterable[GraphPart], schema: Schema) -> Built:
+    """The `Built` of all `parts`: what `build_graph` makes of their entities together."""
+    parts = list(parts)
+    builder = _Builder(schema)
+    for term in {t for part in parts for t in part.vocabulary}:
+        builder.term(URIRef(term))
+    builder.vocabulary()
+    blocks: dict[str, bytes] = {}
+    shared: dict[str, list[bytes]] = {}
+    for part_blocks in [*(part.blocks for part in parts), dict(builder.lines.blocks())]:
+        for s, block in part_blocks.items():
+            first = blocks.setdefault(s, block)
+            if first is not block:
+                shared.setdefault(s, [first]).append(block)
+    for s, found in shared.items():
+        blocks[s] = merge_blocks(s, found)
+    built = Built(b"".join(blocks[s] for s in sorted(blocks, key=_subject_key)))
+    # in id order, so that a passage quoted by several entities is placed at the first one's
+    positions, key_positions = built.positions, built.key_positions
+    for _, nodes, keys in sorted((e for part in parts for e in part.places), key=_first):
+        for node, path, line in nodes:
+            positions.setdefault(URIRef(node), SourcePos(path, line))
+        for node, prop, path, line in keys:
+            key_positions.setdefault((URIRef(node), URIRef(prop)), SourcePos(path, line))
+    built.statements = sum(part.statements for part in parts)
+    return built
+
+
+def _first(item: tuple[str, object, object]) -> str:
+    return item[0]

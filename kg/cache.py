@@ -21,9 +21,11 @@ alone (it describes the outputs, which a failed build does not touch). Delete th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,6 +39,8 @@ from kg.questions import default_queries_dir
 
 CACHE_DIR = ".kg-cache"
 RECORD = "build.json"
+UNITS_DIR = "units"
+"""Where `kg.units` keeps each data file's checks and triples."""
 FORMAT = 1
 """The record's format; a change of it makes every old record a miss."""
 
@@ -110,6 +114,19 @@ def input_key(
     return digest.hexdigest()
 
 
+def unit_context(data_dir: Path, ontology_dir: Path | None) -> str:
+    """The sha256 of what a unit of the build (`kg.units`) depends on besides its own file:
+    the code, the ontology and the source texts."""
+    digest = hashlib.sha256(f"kg-units {FORMAT}\0{_code_digest()}\0".encode())
+    onto = Path(ontology_dir or default_ontology_dir())
+    sources = data_dir / SOURCES_DIR
+    texts = sorted(sources.glob("*.txt")) if sources.is_dir() else []
+    for path in [onto / ONTOLOGY_FILE, onto / SHAPES_FILE, *texts]:
+        digest.update(f"{path.name}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
 def lookup(out_dir: Path, key: str) -> tuple[Record, list[Output]] | None:
     """The record for `key` if the outputs it names are in `out_dir` unchanged, else None."""
     try:
@@ -142,8 +159,7 @@ def store(out_dir: Path, key: str, record: Record) -> None:
 
 
 def clear(out_dir: Path) -> None:
-    """Remove the record, if any."""
-    try:
+    """Remove the record and the units, if any."""
+    with contextlib.suppress(FileNotFoundError):
         os.remove(out_dir / CACHE_DIR / RECORD)
-    except FileNotFoundError:
-        pass
+    shutil.rmtree(out_dir / CACHE_DIR / UNITS_DIR, ignore_errors=True)

@@ -72,7 +72,21 @@ def load_facts(data_dir: str | Path) -> Facts:
     >>> facts.entities[0].id.text  # doctest: +SKIP
     'baiyun-international-airport'
     """
-    data_dir = Path(data_dir)
+    files, problems = data_files(Path(data_dir))
+    facts = Facts()
+    for one, found in read_each(files):
+        facts.entities.extend(one.entities)
+        facts.quotes.extend(one.quotes)
+        facts.files.extend(one.files)
+        problems.extend(found)
+    if problems:
+        raise KgError(problems)
+    return facts
+
+
+def data_files(data_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """The files `load_facts` reads (`find_data_files`), and a problem for each one that
+    leads out of the data folder (a link), which is not read."""
     problems: list[Problem] = []
     inside = data_dir.resolve()
     files: list[Path] = []
@@ -88,22 +102,21 @@ def load_facts(data_dir: str | Path) -> Facts:
                 "copy the file into the data folder instead of linking to it",
             )
         )
+    return files, problems
+
+
+def read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
+    """Each of `files` read into its own `Facts`, with its problems, in order. A forked
+    helper reads the last files while this process reads the first (see `_halves`)."""
     first, second = _halves(files)
-    helper = Forked.start(_read_files, second) if second else None
-    facts, found = _read_files(first if helper else files)
+    helper = Forked.start(_read_each, second) if second else None
+    read = _read_each(first if helper else files)
     if helper is not None:
         try:
-            more, more_found = helper.result()
+            read.extend(helper.result())
         except ChildError:  # read them here, and so report whatever went wrong
-            more, more_found = _read_files(second)
-        facts.entities.extend(more.entities)
-        facts.quotes.extend(more.quotes)
-        facts.files.extend(more.files)
-        found.extend(more_found)
-    problems.extend(found)
-    if problems:
-        raise KgError(problems)
-    return facts
+            read.extend(_read_each(second))
+    return read
 
 
 PARALLEL_BYTES = 512 * 1024
@@ -128,15 +141,16 @@ def _halves(files: list[Path]) -> tuple[list[Path], list[Path]]:
     return files, []  # pragma: no cover - the loop always returns
 
 
-def _read_files(files: list[Path]) -> tuple[Facts, list[Problem]]:
-    """Read `files` in order into new `Facts`, with the problems found."""
-    facts = Facts()
-    problems: list[Problem] = []
+def _read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
+    read = []
     for path in files:
+        facts = Facts()
+        problems: list[Problem] = []
         reader = _FileReader(path, facts, problems)
         reader.read()
         facts.files.append(reader.name)
-    return facts, problems
+        read.append((facts, problems))
+    return read
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:

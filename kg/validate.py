@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -74,6 +75,49 @@ class Checked:
 def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
     """Check every fact; return them resolved, or raise `KgError` with every problem."""
     return _Checker(facts, schema, sources).run()
+
+
+@dataclass
+class FileChecked:
+    """One file's facts checked alone (`check_file`): what passed, every problem found, and
+    what the checks that need every file take from it (see `Checker.run`)."""
+
+    entities: tuple[CheckedEntity, ...]
+    problems: list[Problem]
+    found: set[tuple[str, str]]  # quotes found in their sources: (source id, quote)
+    source_docs: set[str]  # ids of its SourceDocument entities
+    labels: list[tuple[str, str, str, SourcePos]]  # language, label, entity id, where
+    acyclic: list[tuple[str, str, str, SourcePos]]  # key, from, to, where
+
+
+def check_file(
+    facts: Facts,
+    schema: Schema,
+    sources: dict[str, SourceText],
+    types: Mapping[str, str],
+    quotes: Mapping[str, NamedQuote],
+) -> FileChecked:
+    """Every check of `check_facts` that one file's `facts` allow, given the `type:` of every
+    entity id of the data (`types`) and the named quotes of the other files (`quotes`).
+
+    Left to the caller: duplicate ids and quote ids across files, quoted sources without a
+    `SourceDocument` (`found`, `source_docs`), cycles (`cycle_problems`) and look-alike
+    labels (`look_alike_warnings`)."""
+    checker = _Checker(facts, schema, sources)
+    checker.quotes.update(quotes)
+    for eid, name in types.items():
+        cls = schema.types.get(name)
+        if cls is not None:
+            checker.classes[eid] = cls
+    entities = checker.check_entities()
+    return FileChecked(
+        entities,
+        checker.problems,
+        checker.found,
+        checker.source_docs,
+        checker.labels,
+        checker.acyclic,
+    )
 
 
 _NUMERIC = frozenset({XSD.decimal, XSD.integer, XSD.positiveInteger})
@@ -145,29 +189,40 @@ class _Checker:
         self.bad_sources: set[SourcePos] = set()  # `source:` lines already reported
         self.indexed: set[int] = set()  # id() of each entity that owns its id
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
-        self.acyclic: list[tuple[PropertyInfo, str, str, SourcePos]] = []  # prop, from, to
-
-    def warn(self, pos: SourcePos, message: str, fix: str = "") -> None:
-        self.problems.append(Problem(pos, message, fix, WARNING))
+        self.acyclic: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
 
     def problem(self, pos: SourcePos, message: str, fix: str = "") -> None:
         self.problems.append(Problem(pos, message, fix))
 
     def run(self) -> Checked:
+        entities = self.check_entities()
+        self._check_quoted_sources()
+        self.problems.extend(cycle_problems(self.acyclic))
+        self.problems.extend(look_alike_warnings(self.labels))
+        if any(not p.is_warning for p in self.problems):
+            raise KgError(self.problems)
+        found = sum(1 for m in self.matches.values() if m is not None)
+        warnings = tuple(sorted(set(self.problems)))
+        return Checked(entities, found, self.sources, warnings)
+
+    def check_entities(self) -> tuple[CheckedEntity, ...]:
+        """Every check that needs no more than the files read and the ids and named quotes
+        of the others (`check_file` checks one file at a time with them): the entities that
+        passed, sorted by id."""
+        others = set(self.quotes)  # named quotes of other files: matched when cited
         self._index_quotes()
         self._index_entities()
         for quote in self.quotes.values():
-            self._match(quote.text, quote.source, quote.pos, quote.source_pos)
+            if quote.id not in others:
+                self._match(quote.text, quote.source, quote.pos, quote.source_pos)
         entities = [self._check_entity(e) for e in self.facts.entities]
-        self._check_source_documents()
-        self._check_cycles()
-        self._check_look_alike_labels()
-        if any(not p.is_warning for p in self.problems):
-            raise KgError(self.problems)
-        checked = tuple(sorted((e for e in entities if e), key=lambda e: e.id))
-        found = sum(1 for m in self.matches.values() if m is not None)
-        warnings = tuple(sorted(set(self.problems)))
-        return Checked(checked, found, self.sources, warnings)
+        self._check_source_texts()
+        return tuple(sorted((e for e in entities if e), key=lambda e: e.id))
+
+    @property
+    def found(self) -> set[tuple[str, str]]:
+        """The quotes found in their sources, as (source id, quote)."""
+        return {key for key, m in self.matches.items() if m is not None}
 
     # -- indexes --------------------------------------------------------------------------
 
@@ -287,7 +342,11 @@ class _Checker:
                     )
                     ok = False
                     continue
-                match = self.matches.get((named.source or "", named.text))
+                key = (named.source or "", named.text)
+                if key in self.matches:
+                    match = self.matches[key]
+                else:  # a named quote of another file, when one file is checked alone
+                    match = self._match(named.text, named.source, named.pos, named.source_pos)
             else:
                 assert ref.quote is not None
                 match = self._match(ref.quote, ref.source, ref.pos, ref.source_pos)
@@ -339,7 +398,7 @@ class _Checker:
                 )
             statements.append(checked)
             if prop.is_acyclic and isinstance(checked.obj, URIRef):
-                self.acyclic.append((prop, eid, st.value.text, st.pos))
+                self.acyclic.append((prop.key, eid, st.value.text, st.pos))
         if cls is not None:
             self._check_required_languages(entity, cls, labels)
         if cls is None or evidence is None:
@@ -563,7 +622,7 @@ class _Checker:
                 out.append((prop, literal))
         return tuple(sorted(out, key=lambda pl: pl[0].key)) if ok else None
 
-    def _check_source_documents(self) -> None:
+    def _check_source_texts(self) -> None:
         for entity in self.facts.entities:
             eid = entity.id.text
             if eid in self.source_docs and eid not in self.sources:
@@ -572,7 +631,9 @@ class _Checker:
                     f"SourceDocument '{eid}' has no text",
                     f"put its text in data/sources/{eid}.txt",
                 )
-        used = {s for (s, _), m in self.matches.items() if m is not None}
+
+    def _check_quoted_sources(self) -> None:
+        used = {s for s, _ in self.found}
         for source in sorted(used - self.source_docs):
             first = min(q.pos for q in self._all_refs() if q.source == source)
             self.problem(
@@ -582,57 +643,6 @@ class _Checker:
                 "its title and publisher",
             )
 
-    def _check_cycles(self) -> None:
-        """For each property marked `kg:acyclic`, one cycle per strongly connected group of
-        entities, edge by edge with its place, reported at its first edge."""
-        by_prop: dict[str, list[tuple[str, str, SourcePos]]] = defaultdict(list)
-        for prop, source, target, pos in self.acyclic:
-            by_prop[prop.key].append((source, target, pos))
-        for key, edges in sorted(by_prop.items()):
-            graph = nx.DiGraph()
-            for source, target, pos in sorted(edges, key=lambda e: e[2]):
-                if not graph.has_edge(source, target):
-                    graph.add_edge(source, target, pos=pos)
-            for group in sorted(nx.strongly_connected_components(graph), key=min):
-                start = min(group)
-                if len(group) == 1 and not graph.has_edge(start, start):
-                    continue
-                cycle = nx.find_cycle(graph.subgraph(group), source=start)
-                steps = [(u, v, graph.edges[u, v]["pos"]) for u, v in cycle]
-                first = min(range(len(steps)), key=lambda i: steps[i][2])
-                steps = steps[first:] + steps[:first]
-                path = ", ".join(f"{u} → {v} ({pos})" for u, v, pos in steps)
-                self.problem(
-                    steps[0][2],
-                    f"'{key}' goes round in a circle: {path}",
-                    f"'{key}' must never lead back to where it started (kg:acyclic in the "
-                    "ontology): remove or correct one of these statements",
-                )
-
-    def _check_look_alike_labels(self) -> None:
-        """Warn when two entities' labels are the same after `fold_label`: they may be one
-        thing curated twice. Each later entity is named with the first one."""
-        first: dict[tuple[str, str], tuple[str, str, SourcePos]] = {}
-        for lang, text, eid, pos in sorted(self.labels, key=lambda x: (x[3], x[0])):
-            folded = fold_label(text, lang)
-            other = first.setdefault((lang, folded), (eid, text, pos))
-            if other[0] == eid:
-                continue
-            how = (
-                "the same"
-                if other[1] == text
-                else "the same when Traditional characters are read as Simplified"
-                if lang == "zh"
-                else "the same when case is ignored"
-            )
-            self.warn(
-                pos,
-                f"'{eid}' has the {lang} label '{text}', {how} as '{other[0]}' ('{other[1]}', "
-                f"at {other[2]})",
-                "if both are the same thing, merge them into one entity; if not, make the "
-                "labels tell them apart",
-            )
-
     def _all_refs(self) -> list[EvidenceRef]:
         refs = [EvidenceRef(q.pos, quote=q.text, source=q.source) for q in self.facts.quotes]
         for entity in self.facts.entities:
@@ -640,3 +650,66 @@ class _Checker:
             for st in entity.statements:
                 refs.extend(st.evidence)
         return refs
+
+
+def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[Problem]:
+    """For each property marked `kg:acyclic` (`acyclic`: its key, an edge, where it was
+    written), one cycle per strongly connected group of entities, edge by edge with its
+    place, reported at its first edge."""
+    problems: list[Problem] = []
+    by_prop: dict[str, list[tuple[str, str, SourcePos]]] = defaultdict(list)
+    for key, source, target, pos in acyclic:
+        by_prop[key].append((source, target, pos))
+    for key, edges in sorted(by_prop.items()):
+        graph = nx.DiGraph()
+        for source, target, pos in sorted(edges, key=lambda e: e[2]):
+            if not graph.has_edge(source, target):
+                graph.add_edge(source, target, pos=pos)
+        for group in sorted(nx.strongly_connected_components(graph), key=min):
+            start = min(group)
+            if len(group) == 1 and not graph.has_edge(start, start):
+                continue
+            cycle = nx.find_cycle(graph.subgraph(group), source=start)
+            steps = [(u, v, graph.edges[u, v]["pos"]) for u, v in cycle]
+            first = min(range(len(steps)), key=lambda i: steps[i][2])
+            steps = steps[first:] + steps[:first]
+            path = ", ".join(f"{u} → {v} ({pos})" for u, v, pos in steps)
+            problems.append(
+                Problem(
+                    steps[0][2],
+                    f"'{key}' goes round in a circle: {path}",
+                    f"'{key}' must never lead back to where it started (kg:acyclic in the "
+                    "ontology): remove or correct one of these statements",
+                )
+            )
+    return problems
+
+
+def look_alike_warnings(labels: Iterable[tuple[str, str, str, SourcePos]]) -> list[Problem]:
+    """Warn when two entities' labels are the same after `fold_label`: they may be one
+    thing curated twice. Each later entity is named with the first one."""
+    first: dict[tuple[str, str], tuple[str, str, SourcePos]] = {}
+    warnings: list[Problem] = []
+    for lang, text, eid, pos in sorted(labels, key=lambda x: (x[3], x[0])):
+        folded = fold_label(text, lang)
+        other = first.setdefault((lang, folded), (eid, text, pos))
+        if other[0] == eid:
+            continue
+        how = (
+            "the same"
+            if other[1] == text
+            else "the same when Traditional characters are read as Simplified"
+            if lang == "zh"
+            else "the same when case is ignored"
+        )
+        warnings.append(
+            Problem(
+                pos,
+                f"'{eid}' has the {lang} label '{text}', {how} as '{other[0]}' "
+                f"('{other[1]}', at {other[2]})",
+                "if both are the same thing, merge them into one entity; if not, make the "
+                "labels tell them apart",
+                WARNING,
+            )
+        )
+    return warnings

@@ -1,0 +1,264 @@
+"""The build one data file at a time: each file's checks and triples kept by content, and
+the link step that joins them into what a whole build makes.
+
+A cached `kg build` (`kg.api.build_cached`) checks and builds each data file alone, against
+the ids and named quotes of the other files (`kg.validate.check_file`,
+`kg.build.build_part`), and keeps the result, a `Unit`, in `OUT/.kg-cache/units/`. A unit's
+file name is the sha256 of the file's path and bytes and of everything else it depends on
+(`context`: the code, the ontology, the source texts). A later build reads the unit of every
+unchanged file instead of parsing, checking and building the file again, unless an id the
+file refers to now has another type or a named quote it cites now reads otherwise.
+
+`link` then does what needs every file: duplicate ids and quote ids, quoted sources without
+a `SourceDocument`, cycles, look-alike labels; and joins the parts into one graph
+(`kg.build.join_parts`). The result is what `check` and `build_graph` make of the whole
+data (the same N-Triples, positions, counts and warnings; tested). It is None when anything
+is wrong, and the caller runs the whole build, which reports every problem as it always does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.build import Built, GraphPart, build_part, join_parts
+from kg.errors import Problem
+from kg.export import write_file
+from kg.facts import Facts, NamedQuote, SourcePos
+from kg.load import data_files, read_each
+from kg.namespaces import ID
+from kg.ontology import Schema
+from kg.quotes import QuoteMatch, SourceText
+from kg.validate import check_file, cycle_problems, look_alike_warnings
+
+FORMAT = 1
+"""The format of a unit file; a change of it makes every kept unit a miss."""
+
+_QuoteRecord = tuple[str, str | None, int, int | None]  # text, source, line, source's line
+
+
+@dataclass
+class Unit:
+    """One data file, checked and built alone: what the other files and the link step need
+    of it, and its part of the graph."""
+
+    path: str  # as `load` names it in positions
+    types: dict[str, str]  # its entity ids → `type:` as written
+    quotes: dict[str, _QuoteRecord]  # its named quotes
+    refs: dict[str, str]  # ids of other files it refers to → their type when checked
+    cites: dict[str, tuple[str, str | None]]  # named quotes of other files it cites
+    part: GraphPart
+    found: list[tuple[str, str]]  # quotes found in their sources: (source id, quote)
+    source_docs: list[str]
+    labels: list[tuple[str, str, str, int]]  # language, label, entity id, line
+    acyclic: list[tuple[str, str, str, int]]  # key, from, to, line
+    classes: dict[str, int]  # entities per `type:`
+    matches: list[QuoteMatch]  # each passage it quotes, once
+    warnings: list[Problem] = field(default_factory=list)
+
+    def named_quotes(self) -> Iterable[NamedQuote]:
+        """Its named quotes as `load` reads them."""
+        path = self.path
+        for qid, (text, source, line, source_line) in self.quotes.items():
+            where = None if source_line is None else SourcePos(path, source_line)
+            yield NamedQuote(qid, text, source, SourcePos(path, line), where)
+
+
+@dataclass
+class Linked:
+    """The checked and built data of every unit, as one build makes it."""
+
+    built: Built
+    entities_per_class: dict[str, int]
+    quotes_checked: int
+    warnings: tuple[Problem, ...]
+    matches: list[QuoteMatch]
+    _keep: dict[str, Unit]  # file name → unit, for `save`
+    _new: set[str]
+
+    @property
+    def entities(self) -> int:
+        return sum(self.entities_per_class.values())
+
+    def save(self, folder: Path) -> None:
+        """Write the units made by this build into `folder`, and remove the others there."""
+        for name in sorted(self._new):
+            write_file(folder / name, pickle.dumps(self._keep[name], pickle.HIGHEST_PROTOCOL))
+        for old in folder.glob("*.unit") if folder.is_dir() else []:
+            if old.name not in self._keep:
+                old.unlink(missing_ok=True)
+
+
+def link(
+    data_dir: Path,
+    schema: Schema,
+    sources: dict[str, SourceText],
+    folder: Path,
+    context: str,
+) -> Linked | None:
+    """The data under `data_dir` checked and built from the units kept in `folder` where
+    they still hold, and from the files otherwise; None if any check finds a problem."""
+    files, problems = data_files(data_dir)
+    if problems:
+        return None
+    names = {str(path): _unit_name(context, path) for path in files}
+    units: dict[str, Unit] = {}
+    for path, name in names.items():
+        unit = _read_unit(folder / name)
+        if unit is not None and unit.path == path:
+            units[path] = unit
+    facts: dict[str, Facts] = {}
+    if not _read(files, units, facts):
+        return None
+    types: dict[str, str] = {}
+    quotes: dict[str, NamedQuote] = {}
+    owner: dict[str, str] = {}  # id or quote id → its file
+    for path in names:
+        if path in facts:
+            own_types = {e.id.text: e.type.text for e in facts[path].entities}
+            own_quotes: Iterable[NamedQuote] = facts[path].quotes
+        else:
+            own_types, own_quotes = units[path].types, units[path].named_quotes()
+        for eid, name in own_types.items():
+            if owner.setdefault(eid, path) != path:
+                return None  # an id of two entities: the whole build reports it
+            types[eid] = name
+        for quote in own_quotes:
+            if owner.setdefault("\0" + quote.id, path) != path:
+                return None
+            quotes[quote.id] = quote
+    for path, unit in list(units.items()):
+        if not _holds(unit, types, quotes):  # read again: its ids and quotes stay the same
+            del units[path]
+    if not _read(files, units, facts):
+        return None
+    new: dict[str, Unit] = {}
+    for path, one in facts.items():
+        unit = _make_unit(path, one, schema, sources, types, quotes)
+        if unit is None:
+            return None
+        units[path] = new[path] = unit
+    ordered = [units[str(p)] for p in files]
+    return _join(ordered, schema, names, new)
+
+
+def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> bool:
+    """Read the files that have no unit yet into `facts`; False if any has a problem."""
+    missing = [p for p in files if str(p) not in units and str(p) not in facts]
+    for one, found in read_each(missing):
+        if found:
+            return False
+        facts[one.files[0]] = one
+    return True
+
+
+def _holds(unit: Unit, types: Mapping[str, str], quotes: Mapping[str, NamedQuote]) -> bool:
+    """Whether what `unit` took from other files is still so."""
+    for eid, name in unit.refs.items():
+        if types.get(eid) != name:
+            return False
+    for qid, (text, source) in unit.cites.items():
+        quote = quotes.get(qid)
+        if quote is None or (quote.text, quote.source) != (text, source):
+            return False
+    return True
+
+
+def _make_unit(
+    path: str,
+    facts: Facts,
+    schema: Schema,
+    sources: dict[str, SourceText],
+    types: dict[str, str],
+    quotes: dict[str, NamedQuote],
+) -> Unit | None:
+    own_types = {e.id.text: e.type.text for e in facts.entities}
+    own_quotes = {q.id for q in facts.quotes}
+    others = {qid: q for qid, q in quotes.items() if qid not in own_quotes}
+    checked = check_file(facts, schema, sources, types, others)
+    if any(not p.is_warning for p in checked.problems):
+        return None
+    refs: dict[str, str] = {}
+    matches: dict[tuple[str, int, int], QuoteMatch] = {}
+    prefix = str(ID)
+    for entity in checked.entities:
+        for m in entity.evidence:
+            matches.setdefault((m.source, m.start, m.end), m)
+        for st in entity.statements:
+            for m in st.evidence:
+                matches.setdefault((m.source, m.start, m.end), m)
+            if st.prop.is_object_property and str(st.obj).startswith(prefix):
+                eid = str(st.obj)[len(prefix) :]
+                if eid not in own_types and eid in types:
+                    refs[eid] = types[eid]
+    cites: dict[str, tuple[str, str | None]] = {}
+    for written in facts.entities:
+        for ref in [*written.evidence, *(r for st in written.statements for r in st.evidence)]:
+            if ref.cite is not None and ref.cite in others:
+                cites[ref.cite] = (others[ref.cite].text, others[ref.cite].source)
+    return Unit(
+        path,
+        own_types,
+        {
+            q.id: (q.text, q.source, q.pos.line, q.source_pos.line if q.source_pos else None)
+            for q in facts.quotes
+        },
+        refs,
+        cites,
+        build_part(checked.entities, schema),
+        sorted(checked.found),
+        sorted(checked.source_docs),
+        [(lang, text, eid, pos.line) for lang, text, eid, pos in checked.labels],
+        [(key, a, b, pos.line) for key, a, b, pos in checked.acyclic],
+        dict(Counter(e.cls.yaml_type or "" for e in checked.entities)),
+        list(matches.values()),
+        [p for p in checked.problems if p.is_warning],
+    )
+
+
+def _join(
+    units: list[Unit], schema: Schema, names: dict[str, str], new: dict[str, Unit]
+) -> Linked | None:
+    """The checks that need every unit, and the graph of them all."""
+    found = {key for u in units for key in u.found}
+    if {s for s, _ in found} - {eid for u in units for eid in u.source_docs}:
+        return None  # a quoted source without a SourceDocument: the whole build reports it
+    acyclic = [(k, a, b, SourcePos(u.path, line)) for u in units for k, a, b, line in u.acyclic]
+    if cycle_problems(acyclic):
+        return None
+    labels = [
+        (lang, t, eid, SourcePos(u.path, line)) for u in units for lang, t, eid, line in u.labels
+    ]
+    warnings = look_alike_warnings(labels) + [w for u in units for w in u.warnings]
+    counts: Counter[str] = Counter()
+    for unit in units:
+        counts.update(unit.classes)
+    return Linked(
+        join_parts((u.part for u in units), schema),
+        dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        len(found),
+        tuple(sorted(set(warnings))),
+        [m for u in units for m in u.matches],
+        {names[u.path]: u for u in units},
+        {names[path] for path in new},
+    )
+
+
+def _unit_name(context: str, path: Path) -> str:
+    digest = hashlib.sha256(f"kg-unit {FORMAT}\0{context}\0{path}\0".encode())
+    digest.update(path.read_bytes())
+    return digest.hexdigest() + ".unit"
+
+
+def _read_unit(path: Path) -> Unit | None:
+    """The unit kept in `path`, or None (none there, or unreadable: it is made again)."""
+    try:
+        with open(path, "rb") as f:
+            unit = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
+    return unit if isinstance(unit, Unit) else None

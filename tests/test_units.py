@@ -1,0 +1,214 @@
+"""Building file by file (`kg.units`): after any change to the data, a cached `kg build` gives
+what a clean build gives (the same bytes, summary, warnings and coverage line, or the same
+errors), and checks and builds again only the files it must."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg import units
+from kg.api import BuildReport, build, build_cached
+from kg.cache import CACHE_DIR, UNITS_DIR
+from kg.errors import KgError
+from kg.validate import check_file
+
+ROOT = Path(__file__).parent.parent
+
+PORT = """
+  - id: test-port-extra
+    type: Port
+    label: {zh: 测试港区, en: Test Port Area}
+    quote: "加快建设南沙港区四期等工程"
+    located-in: guangzhou
+"""
+
+
+def _replace(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        path = data / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def _append(name: str, text: str) -> Callable[[Path], None]:
+    def edit(data: Path) -> None:
+        with open(data / name, "a", encoding="utf-8") as f:
+            f.write(text)
+
+    return edit
+
+
+def _new_file(data: Path) -> None:
+    (data / "extra" / "more.yml").parent.mkdir()
+    (data / "extra" / "more.yml").write_text(
+        "source: duite-2020-11-zhang-shuofu-interview\nentities:\n" + PORT, encoding="utf-8"
+    )
+
+
+def _move_entity(data: Path) -> None:
+    """The last entity of transport.yaml, moved to the end of places.yaml."""
+    transport = data / "transport.yaml"
+    text = transport.read_text(encoding="utf-8")
+    cut = text.rindex("\n  - id: ")
+    transport.write_text(text[:cut] + "\n", encoding="utf-8")
+    with open(data / "places.yaml", "a", encoding="utf-8") as f:
+        f.write(text[cut:])
+
+
+EDITS: dict[str, tuple[Callable[[Path], None], int | None]] = {
+    # edit, and how many files are checked again (None: the build fails)
+    "a label": (_replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}"), 1),
+    "a new entity referring to another file": (_append("transport.yaml", PORT), 1),
+    "a new file": (_new_file, 1),
+    "an entity moved to another file": (_move_entity, 2),
+    "the text of a named quote other files cite": (
+        _replace("cooperation.yaml", '"三是共建国际综合交通枢纽"', '"共建国际综合交通枢纽"'),
+        3,  # cooperation.yaml, and the two files that cite it
+    ),
+    "the type of an entity other files refer to": (
+        _replace(
+            "places.yaml",
+            "  - id: guangzhou\n    type: City",
+            "  - id: guangzhou\n    type: Person",
+        ),
+        None,
+    ),
+    "an id other files refer to renamed": (
+        _replace("places.yaml", "  - id: guangzhou\n", "  - id: guangzhou-city\n"),
+        None,
+    ),
+    "a file other files refer to removed": (lambda data: (data / "places.yaml").unlink(), None),
+    "a duplicate id in another file": (_append("events.yaml", PORT + PORT), None),
+    "a quote not in the source": (_replace("transport.yaml", "南沙港区四期", "南沙港区五期"), None),
+}
+
+
+@pytest.fixture
+def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's data (many files that refer to each other) at `./data`."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    return Path("data")
+
+
+def _outcome(run: Callable[[], BuildReport], out: Path) -> tuple[Any, ...]:
+    try:
+        report = run()
+    except KgError as exc:
+        return ("fails", exc.report())
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+    summary = {k: v for k, v in report.summary.items() if k != "outputs"}
+    return ("builds", summary, report.warnings, report.coverage, files)
+
+
+def _clean(data: Path, out: Path) -> tuple[Any, ...]:
+    shutil.rmtree(out, ignore_errors=True)
+    return _outcome(lambda: BuildReport.of(build(data, out)), out)
+
+
+@pytest.fixture
+def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files `kg.units` checks (and so builds) again, in the order it does."""
+    seen: list[str] = []
+
+    def counting(facts: Any, *args: Any) -> Any:
+        seen.extend(facts.files)
+        return check_file(facts, *args)
+
+    monkeypatch.setattr(units, "check_file", counting)
+    return seen
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_cached_build_after_a_change_is_a_clean_build(
+    real_data: Path, tmp_path: Path, checked_files: list[str], edit: str
+) -> None:
+    out = tmp_path / "out"
+    first = _outcome(lambda: build_cached(real_data, out), out)
+    assert first == _clean(real_data, tmp_path / "clean")
+    assert len(checked_files) == len(list(real_data.glob("*.yaml")))
+    change, again = EDITS[edit]
+    change(real_data)
+    checked_files.clear()
+    cached = _outcome(lambda: build_cached(real_data, out), out)
+    assert cached == _clean(real_data, tmp_path / "clean")
+    if again is None:
+        assert cached[0] == "fails"
+    else:
+        assert cached[0] == "builds"
+        assert len(checked_files) == again, checked_files
+        assert cached != first
+
+
+def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
+    real_data: Path, tmp_path: Path, checked_files: list[str]
+) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    kept = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())
+    assert len(kept) == len(list(real_data.glob("*.yaml")))
+    EDITS["a quote not in the source"][0](real_data)
+    with pytest.raises(KgError):
+        build_cached(real_data, out)
+    assert sorted((out / CACHE_DIR / UNITS_DIR).iterdir()) == kept
+    _replace("transport.yaml", "南沙港区五期", "南沙港区四期")(real_data)
+    checked_files.clear()
+    report = build_cached(real_data, out)
+    assert report.cached is True  # the outputs of the first build, which are still there
+    (real_data / "events.yaml").write_text(
+        (real_data / "events.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert build_cached(real_data, out).cached is False
+    assert checked_files == [str(real_data / "events.yaml")]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a unit", "empty"])
+def test_a_damaged_unit_is_made_again(
+    real_data: Path, tmp_path: Path, checked_files: list[str], damage: str
+) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    unit = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())[0]
+    data = unit.read_bytes()
+    damaged = units._read_unit(unit)
+    assert damaged is not None
+    unit.write_bytes(
+        {"truncated": data[: len(data) // 2], "empty": b"", "not a unit": b"\x80\x05K\x01."}[damage]
+    )
+    edited = next(p for p in sorted(real_data.glob("*.yaml")) if str(p) != damaged.path)
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    checked_files.clear()
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert sorted(checked_files) == sorted([damaged.path, str(edited)])
+    assert unit.read_bytes() == data  # made again, the same bytes
+
+
+def test_no_cache_removes_the_units(real_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    assert (out / CACHE_DIR / UNITS_DIR).is_dir()
+    build_cached(real_data, out, cache=False)
+    assert not (out / CACHE_DIR / UNITS_DIR).exists()
+
+
+def test_units_of_removed_files_are_removed(real_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    before = set((out / CACHE_DIR / UNITS_DIR).iterdir())
+    _new_file(real_data)
+    build_cached(real_data, out)
+    after = set((out / CACHE_DIR / UNITS_DIR).iterdir())
+    assert before < after and len(after - before) == 1
+    shutil.rmtree(real_data / "extra")
+    build_cached(real_data, out)
+    assert set((out / CACHE_DIR / UNITS_DIR).iterdir()) == before
