@@ -23,7 +23,8 @@ import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +86,16 @@ SENTENCE_MAX = 160
 _TYPE, _LABEL, _ALT_LABEL, _DERIVED = RDF.type, RDFS.label, SKOS.altLabel, PROV.wasDerivedFrom
 _HAS_SOURCE, _HAS_SELECTOR, _EXACT = OA.hasSource, OA.hasSelector, OA.exact
 _START, _END = OA.start, OA.end
+_SOURCE_DOCUMENT = GBA.SourceDocument
 _QUOTE_FIELDS = tuple((field, OA[field]) for field in ("exact", "prefix", "suffix"))
 
 
 def _local(term: Node) -> str:
-    return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return _local_name(str(term))
+
+
+def _local_name(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _label(graph: Graph, node: Node, lang: str) -> str:
@@ -132,33 +138,84 @@ def _network_graph(
     positions: Mapping[URIRef, SourcePos],
     texts: Mapping[str, str],
 ) -> nx.MultiDiGraph:
-    net = nx.MultiDiGraph()
     entities = sorted(u for u in graph.subjects(RDF.type, GBA.Entity) if isinstance(u, URIRef))
-    entity_set = set(entities)
-    for node in entities:
-        cls = _most_specific(schema, set(graph.objects(node, _TYPE)))
-        info = schema.classes.get(cls)
-        kind = _kind(schema, info)
-        pos = positions.get(node)
-        net.add_node(
-            _local(node),
-            label_zh=_label(graph, node, "zh"),
-            label_en=_label(graph, node, "en"),
-            type=info.yaml_type or _local(cls) if info else _local(cls),
-            type_zh=schema.label(cls, "zh"),
-            kind=kind,
-            iri=str(node),
-            type_en=schema.label(cls, "en"),
-            alt={lang: _alt_labels(graph, node, lang) for lang in ("zh", "en")},
-            file_line=[str(pos)] if pos else [],
-            evidence=sorted(_local(e) for e in graph.objects(node, _DERIVED)),
-            facts=[],
-            areas=[],
-        )
-    statements, evidence_nodes = _statements(graph, schema, entity_set, positions)
+    part = network_part(graph, schema, positions, texts, entities, set(entities))
+    return join_network([part], schema)
+
+
+@dataclass
+class NetworkPart:
+    """What the network says of some entities (`network_part`), to be joined with what it
+    says of the others (`join_network`): each entity's node, each statement about one of
+    them, each passage they cite, and each of them that is a source document."""
+
+    nodes: dict[str, dict[str, Any]]  # entity IRI → attributes (`facts`, `areas`: empty)
+    statements: dict[str, dict[str, Any]]  # statement IRI → page data, with its quotes
+    evidence: dict[str, dict[str, Any]]  # passage IRI → page data
+    sources: dict[str, dict[str, Any]]  # source document IRI → title, publisher, date
+
+
+def network_part(
+    graph: Graph,
+    schema: Schema,
+    positions: Mapping[URIRef, SourcePos],
+    texts: Mapping[str, str],
+    entities: list[URIRef],
+    every_entity: Container[Node],
+) -> NetworkPart:
+    """The part of the network about `entities` (sorted), which `graph` describes in full;
+    `every_entity` tells which IRIs are entities in the whole graph."""
+    with collector.paused():
+        nodes: dict[str, dict[str, Any]] = {}
+        cited: set[Node] = set()
+        sources: dict[str, dict[str, Any]] = {}
+        for node in entities:
+            types = set(graph.objects(node, _TYPE))
+            cls = _most_specific(schema, types)
+            info = schema.classes.get(cls)
+            pos = positions.get(node)
+            evidence = list(graph.objects(node, _DERIVED))
+            cited.update(evidence)
+            nodes[str(node)] = {
+                "label_zh": _label(graph, node, "zh"),
+                "label_en": _label(graph, node, "en"),
+                "type": info.yaml_type or _local(cls) if info else _local(cls),
+                "type_zh": schema.label(cls, "zh"),
+                "kind": _kind(schema, info),
+                "iri": str(node),
+                "type_en": schema.label(cls, "en"),
+                "alt": {lang: _alt_labels(graph, node, lang) for lang in ("zh", "en")},
+                "file_line": [str(pos)] if pos else [],
+                "evidence": sorted(_local(e) for e in evidence),
+                "facts": [],
+                "areas": [],
+            }
+            if _SOURCE_DOCUMENT in types:
+                sources[str(node)] = _source(graph, schema, node)
+        statements, more = _statements(graph, schema, set(entities), every_entity, positions)
+        cited.update(more)
+        return NetworkPart(nodes, statements, _evidence(graph, cited, texts), sources)
+
+
+def join_network(parts: Iterable[NetworkPart], schema: Schema) -> nx.MultiDiGraph:
+    """The network of all `parts` (of distinct entities), as `network_graph` makes it."""
+    nodes: dict[str, dict[str, Any]] = {}
+    statements: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, dict[str, Any]] = {}
+    documents: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        nodes.update(part.nodes)
+        statements.update(part.statements)
+        evidence.update(part.evidence)
+        documents.update(part.sources)
+    net = nx.MultiDiGraph()
+    for iri in sorted(nodes):
+        attrs = nodes[iri]
+        net.add_node(_local_name(iri), **{**attrs, "facts": [], "areas": []})
     area_prop = schema.properties.get("cooperation-area")
     edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for st_id, st in sorted(statements.items()):
+    by_id = {_local_name(iri): statements[iri] for iri in sorted(statements)}
+    for st_id, st in sorted(by_id.items()):
         subject = st["subject"]
         net.nodes[subject]["facts"].append(st_id)
         target = st["object"].get("node")
@@ -181,20 +238,24 @@ def _network_graph(
             },
         )
         edge["statements"].append(st_id)
-        edge["quotes"].extend(statements[st_id]["quotes"])
+        edge["quotes"].extend(st["quotes"])
     for (u, _, v, key), attrs in sorted(edges.items()):
         attrs["quotes"] = sorted(attrs["quotes"])
         net.add_edge(u, v, key=key, **attrs)
     for _, attrs in net.nodes(data=True):
         attrs["areas"] = sorted(set(attrs["areas"]))
-    for node in entities:  # evidence for the entity itself, beside its statements'
-        evidence_nodes.update(e for e in graph.objects(node, _DERIVED))
-    evidence, source_ids = _evidence(graph, sorted(evidence_nodes, key=str), texts)
     net.graph["statements"] = {
-        k: {f: v for f, v in st.items() if f != "quotes"} for k, st in statements.items()
+        k: {f: v for f, v in st.items() if f != "quotes"} for k, st in by_id.items()
     }
-    net.graph["evidence"] = evidence
-    net.graph["sources"] = _sources(graph, schema, source_ids)
+    net.graph["evidence"] = {
+        _local_name(iri): {k: v for k, v in evidence[iri].items() if k != "source_iri"}
+        for iri in sorted(evidence)
+    }
+    cited_sources = sorted({e["source_iri"] for e in evidence.values() if e["source_iri"]})
+    net.graph["sources"] = {
+        _local_name(iri): _source_entry(documents.get(iri), iri, nodes, schema)
+        for iri in cited_sources
+    }
     return net
 
 
@@ -207,9 +268,11 @@ def _statements(
     graph: Graph,
     schema: Schema,
     entities: set[URIRef],
+    every_entity: Container[Node],
     positions: Mapping[URIRef, SourcePos],
 ) -> tuple[dict[str, dict[str, Any]], set[Node]]:
-    """Every reified statement about an entity, as page data; and the evidence they cite."""
+    """Every reified statement about one of `entities`, as page data (by statement IRI);
+    and the evidence they cite."""
     out: dict[str, dict[str, Any]] = {}
     cited: set[Node] = set()
     for st, subject, prop, obj in reified_statements(graph, schema, entities):
@@ -223,11 +286,11 @@ def _statements(
                     {"key": qprop.key, **_names(qprop.labels, qprop.key), "value": str(value)}
                 )
         pos = positions.get(st) if isinstance(st, URIRef) else None
-        out[_local(st)] = {
+        out[str(st)] = {
             "subject": _local(subject),
             "key": prop.key,
             **_names(prop.labels, prop.key),
-            "object": _value(graph, obj, entities),
+            "object": _value(graph, obj, every_entity),
             "qualifiers": qualifiers,
             "evidence": [_local(e) for e in evidence],
             "file_line": str(pos) if pos else "",
@@ -245,7 +308,7 @@ def _names(labels: Mapping[str, str], fallback: str) -> dict[str, str]:
     return {"zh": labels.get("zh", fallback), "en": labels.get("en", fallback)}
 
 
-def _value(graph: Graph, obj: Node, entities: set[URIRef]) -> dict[str, str]:
+def _value(graph: Graph, obj: Node, entities: Container[Node]) -> dict[str, str]:
     """A statement's object: an entity's id, a term's labels, or a literal's text."""
     if obj in entities:
         return {"node": _local(obj)}
@@ -255,11 +318,11 @@ def _value(graph: Graph, obj: Node, entities: set[URIRef]) -> dict[str, str]:
 
 
 def _evidence(
-    graph: Graph, nodes: list[Node], texts: Mapping[str, str]
-) -> tuple[dict[str, dict[str, Any]], set[Node]]:
+    graph: Graph, nodes: Iterable[Node], texts: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Each passage's page data, by IRI (with its source's IRI, `source_iri`)."""
     out: dict[str, dict[str, Any]] = {}
-    sources: set[Node] = set()
-    for node in nodes:
+    for node in sorted(nodes, key=str):
         source = graph.value(node, _HAS_SOURCE)
         quote: dict[str, str] = {}
         start = end = -1
@@ -272,22 +335,21 @@ def _evidence(
                 start = int(value)
             if isinstance(value := graph.value(sel, _END), Literal):
                 end = int(value)
-        if source is not None:
-            sources.add(source)
         text = texts.get(_local(source)) if source is not None else None
         if text is not None and 0 <= start <= end <= len(text):
             before, after = surrounding_sentence(text, start, end)
         else:
             before, after = sentence_from_context(quote.get("prefix", ""), quote.get("suffix", ""))
-        out[_local(node)] = {
+        out[str(node)] = {
             "exact": quote.get("exact", ""),
             "before": before,
             "after": after,
             "source": _local(source) if source is not None else "",
             "start": start,
             "end": end,
+            "source_iri": str(source) if source is not None else "",
         }
-    return out, sources
+    return out
 
 
 def surrounding_sentence(text: str, start: int, end: int) -> tuple[str, str]:
@@ -330,26 +392,44 @@ def sentence_from_context(prefix: str, suffix: str) -> tuple[str, str]:
     return before.lstrip(), after.rstrip()
 
 
-def _sources(graph: Graph, schema: Schema, nodes: Iterable[Node]) -> dict[str, dict[str, str]]:
-    """Each source document's title, publisher and date."""
+def _source(graph: Graph, schema: Schema, node: Node) -> dict[str, Any]:
+    """A source document's title, publisher (its IRI or text) and date."""
     publisher = schema.properties.get("publisher")
     date = schema.properties.get("date")
-    out: dict[str, dict[str, str]] = {}
-    for node in sorted(nodes, key=str):
-        entry = {f"title_{lang}": _label(graph, node, lang) for lang in ("zh", "en")}
-        pub = graph.value(node, publisher.iri) if publisher else None
-        for lang in ("zh", "en"):
-            entry[f"publisher_{lang}"] = (
-                ""
-                if pub is None
-                else _label(graph, pub, lang)
-                if isinstance(pub, URIRef)
-                else str(pub)
-            )
-        when = graph.value(node, date.iri) if date else None
-        entry["date"] = "" if when is None else str(when)
-        out[_local(node)] = entry
-    return out
+    pub = graph.value(node, publisher.iri) if publisher else None
+    when = graph.value(node, date.iri) if date else None
+    return {
+        "title_zh": _label(graph, node, "zh"),
+        "title_en": _label(graph, node, "en"),
+        "publisher": None if pub is None else (isinstance(pub, URIRef), str(pub)),
+        "date": "" if when is None else str(when),
+    }
+
+
+def _source_entry(
+    found: dict[str, Any] | None,
+    iri: str,
+    nodes: Mapping[str, Mapping[str, Any]],
+    schema: Schema,
+) -> dict[str, str]:
+    """The explorer's entry of source `iri`: its title, publisher's name and date."""
+    if found is None:  # not described in the graph
+        found = {"title_zh": _local_name(iri), "title_en": _local_name(iri), "publisher": None}
+        found["date"] = ""
+    entry = {"title_zh": found["title_zh"], "title_en": found["title_en"]}
+    pub = found["publisher"]
+    for lang in ("zh", "en"):
+        if pub is None:
+            name = ""
+        elif not pub[0]:  # a text
+            name = pub[1]
+        elif pub[1] in nodes:  # an entity
+            name = nodes[pub[1]][f"label_{lang}"]
+        else:  # a term of the ontology's vocabulary, or nothing known
+            name = _label(schema.graph, URIRef(pub[1]), lang)
+        entry[f"publisher_{lang}"] = name
+    entry["date"] = found["date"]
+    return entry
 
 
 def focus_network(net: nx.MultiDiGraph, focus: str, depth: int = 1) -> nx.MultiDiGraph:
