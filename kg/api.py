@@ -5,13 +5,15 @@ words as the CLI (`kg check` ↔ `kg.check()`, `kg build` ↔ `kg.build()`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+import networkx as nx
 from rdflib import Graph
 
 from kg import cache as build_cache
@@ -159,9 +161,11 @@ def _check_graph(
     queries_dir: str | Path | None,
     ahead: list[str] | None,
     spool: Path | None,
+    network: Callable[[], nx.MultiDiGraph] | None = None,
 ) -> Forked[dict[str, Path]] | None:
     """Check the shapes and rules on `built`, while a forked helper writes the formats named
-    in `ahead` into `spool` (see `_check`); raise `KgError` with any problem."""
+    in `ahead` into `spool` (see `_check`; `network` makes the entity network there);
+    raise `KgError` with any problem."""
     if spool is not None:  # a build: the N-Triples out of memory, for the helper too
         built.spill()
     collector.trim()  # the builder's freed lines: a forked helper would inherit them
@@ -169,7 +173,7 @@ def _check_graph(
     if ahead and spool is not None:
         # the child reads the graph through `built.view`'s index of the triples, so it
         # starts before the store is made (the shapes and rules here need the store)
-        job = Forked.start(write_formats, built, schema, texts, ahead, spool)
+        job = Forked.start(write_formats, built, schema, texts, ahead, spool, network)
     try:
         problems = check_shapes(built, read_shapes(ontology_dir))
         if problems:
@@ -368,11 +372,16 @@ def _build_units(
     built = linked.built
     texts = {k: s.text for k, s in sorted(sources.items())}
     with _spool() as spool:
+        nets = network = None
+        if spool is not None:  # the helper makes the network from the units' parts
+            nets = spool / "network"
+            nets.mkdir()
+            network = functools.partial(linked.network, built, schema, texts, folder, nets)
         job = _check_graph(
-            built, schema, texts, linked.warnings, onto, queries, _ahead(formats), spool
+            built, schema, texts, linked.warnings, onto, queries, _ahead(formats), spool, network
         )
         outputs = _write(built, schema, texts, out, formats, job)
-    linked.save(folder)
+        linked.save(folder, nets)
     return BuildReport(
         _summary(linked.entities_per_class, linked.quotes_checked, sources, built, outputs),
         [str(w) for w in linked.warnings],

@@ -401,20 +401,7 @@ def build_part(entities: Iterable[CheckedEntity], schema: Schema) -> GraphPart:
 def join_parts(parts: Iterable[GraphPart], schema: Schema) -> Built:
     """The `Built` of all `parts`: what `build_graph` makes of their entities together."""
     parts = list(parts)
-    builder = _Builder(schema)
-    for term in {t for part in parts for t in part.vocabulary}:
-        builder.term(URIRef(term))
-    builder.vocabulary()
-    blocks: dict[str, bytes] = {}
-    shared: dict[str, list[bytes]] = {}
-    for part_blocks in [*(part.blocks for part in parts), dict(builder.lines.blocks())]:
-        for s, block in part_blocks.items():
-            first = blocks.setdefault(s, block)
-            if first is not block:
-                shared.setdefault(s, [first]).append(block)
-    for s, found in shared.items():
-        blocks[s] = merge_blocks(s, found)
-    built = Built(b"".join(blocks[s] for s in sorted(blocks, key=_subject_key)))
+    built = Built(part_document(parts, schema))
     # in id order, so that a passage quoted by several entities is placed at the first one's
     positions, key_positions = built.positions, built.key_positions
     for _, nodes, keys in sorted((e for part in parts for e in part.places), key=_first):
@@ -424,6 +411,31 @@ def join_parts(parts: Iterable[GraphPart], schema: Schema) -> Built:
             key_positions.setdefault((URIRef(node), URIRef(prop)), SourcePos(path, line))
     built.statements = sum(part.statements for part in parts)
     return built
+
+
+def part_document(parts: Iterable[GraphPart], schema: Schema) -> bytes:
+    """The sorted N-Triples of `parts` together, with the vocabulary they use."""
+    parts = list(parts)
+    vocabulary = vocabulary_blocks(schema, (t for part in parts for t in part.vocabulary))
+    blocks: dict[str, bytes] = {}
+    shared: dict[str, list[bytes]] = {}
+    for part_blocks in [*(part.blocks for part in parts), vocabulary]:
+        for s, block in part_blocks.items():
+            first = blocks.setdefault(s, block)
+            if first is not block:
+                shared.setdefault(s, [first]).append(block)
+    for s, found in shared.items():
+        blocks[s] = merge_blocks(s, found)
+    return b"".join(blocks[s] for s in sorted(blocks, key=_subject_key))
+
+
+def vocabulary_blocks(schema: Schema, terms: Iterable[str]) -> dict[str, bytes]:
+    """The lines that describe the vocabulary `terms` (IRIs) in the graph, by subject."""
+    builder = _Builder(schema)
+    for term in set(terms):
+        builder.term(URIRef(term))
+    builder.vocabulary()
+    return dict(builder.lines.blocks())
 
 
 def _first(item: tuple[str, object, object]) -> str:

@@ -292,13 +292,19 @@ NETWORK_FORMATS = ("graphml", "html")
 
 
 def write_formats(
-    built: Built, schema: Schema, texts: Mapping[str, str], names: Iterable[str], folder: Path
+    built: Built,
+    schema: Schema,
+    texts: Mapping[str, str],
+    names: Iterable[str],
+    folder: Path,
+    network: Callable[[], nx.MultiDiGraph] | None = None,
 ) -> dict[str, Path]:
-    """Write each named format of `built` into `folder` (format name → file written).
+    """Write each named format of `built` into `folder` (format name → file written);
+    `network` makes the entity network, if not `Graphs.network`.
 
     A forked helper runs this: its files go to disk as they are made, so neither it nor
     the parent ever holds them whole (the explorer is 270 MB at 100k entities)."""
-    graphs = Graphs(built, schema, texts=texts)
+    graphs = Graphs(built, schema, texts=texts, network=network() if network else None)
     files = {}
     for name in names:
         files[name] = path = folder / WRITERS[name].filename

@@ -24,20 +24,31 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
-from kg.build import Built, GraphPart, build_part, join_parts
+import networkx as nx
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from kg import collector
+from kg.build import Built, GraphPart, build_part, join_parts, part_document
 from kg.errors import Problem
 from kg.export import write_file
 from kg.facts import Facts, NamedQuote, SourcePos
+from kg.graph_view import GraphView
 from kg.load import data_files, read_each
 from kg.namespaces import ID
+from kg.network import NetworkPart, join_network, network_part
 from kg.ontology import Schema
 from kg.quotes import QuoteMatch, SourceText
 from kg.validate import check_file, cycle_problems, look_alike_warnings
 
 FORMAT = 1
 """The format of a unit file; a change of it makes every kept unit a miss."""
+UNIT, NETWORK = ".unit", ".net"
+"""A unit's file, and its part of the explorer's network (`NetworkPart`)."""
 
+T = TypeVar("T")
 _QuoteRecord = tuple[str, str | None, int, int | None]  # text, source, line, source's line
 
 
@@ -84,13 +95,26 @@ class Linked:
     def entities(self) -> int:
         return sum(self.entities_per_class.values())
 
-    def save(self, folder: Path) -> None:
-        """Write the units made by this build into `folder`, and remove the others there."""
+    def save(self, folder: Path, networks: Path | None = None) -> None:
+        """Write the units made by this build into `folder`, with the network parts that
+        `network` wrote into `networks`, and remove the others there."""
         for name in sorted(self._new):
-            write_file(folder / name, pickle.dumps(self._keep[name], pickle.HIGHEST_PROTOCOL))
-        for old in folder.glob("*.unit") if folder.is_dir() else []:
-            if old.name not in self._keep:
+            write_file(folder / name, _pickled(name, self._keep[name]))
+        for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
+            if _unit_of(made.name) in self._keep:
+                write_file(folder / made.name, made.read_bytes())
+        for old in folder.iterdir() if folder.is_dir() else []:
+            if _unit_of(old.name) not in self._keep:
                 old.unlink(missing_ok=True)
+
+    def network(
+        self, built: Built, schema: Schema, texts: Mapping[str, str], folder: Path, spool: Path
+    ) -> nx.MultiDiGraph:
+        """The explorer's network of the data (what `network_graph` makes of `built`), from
+        the network part kept in `folder` beside each unit that was not made again; the
+        other parts are made, and written into `spool` for `save`."""
+        with collector.paused():
+            return _network(self, built, schema, texts, folder, spool)
 
 
 def link(
@@ -108,7 +132,7 @@ def link(
     names = {str(path): _unit_name(context, path) for path in files}
     units: dict[str, Unit] = {}
     for path, name in names.items():
-        unit = _read_unit(folder / name)
+        unit = _load(folder / name, name, Unit)
         if unit is not None and unit.path == path:
             units[path] = unit
     facts: dict[str, Facts] = {}
@@ -251,14 +275,93 @@ def _join(
 def _unit_name(context: str, path: Path) -> str:
     digest = hashlib.sha256(f"kg-unit {FORMAT}\0{context}\0{path}\0".encode())
     digest.update(path.read_bytes())
-    return digest.hexdigest() + ".unit"
+    return digest.hexdigest() + UNIT
 
 
-def _read_unit(path: Path) -> Unit | None:
-    """The unit kept in `path`, or None (none there, or unreadable: it is made again)."""
+def _unit_of(name: str) -> str:
+    """The unit file that a file of the units' folder belongs to."""
+    return name.rsplit(".", 1)[0] + UNIT
+
+
+def _pickled(name: str, value: object) -> bytes:
+    """The contents of a file of the units' folder: `value`, with the unit's name."""
+    return pickle.dumps((name, value), pickle.HIGHEST_PROTOCOL)
+
+
+def _load(path: Path, name: str, kind: type[T]) -> T | None:
+    """The `kind` kept in `path` for the unit `name`, or None (none there, unreadable, or
+    another's: it is made again)."""
     try:
         with open(path, "rb") as f:
-            unit = pickle.load(f)
+            found = pickle.load(f)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
         return None
-    return unit if isinstance(unit, Unit) else None
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == name:
+        return found[1] if isinstance(found[1], kind) else None
+    return None
+
+
+def _network(
+    linked: Linked,
+    built: Built,
+    schema: Schema,
+    texts: Mapping[str, str],
+    folder: Path,
+    spool: Path,
+) -> nx.MultiDiGraph:
+    parts: dict[str, NetworkPart] = {}
+    missing: list[tuple[str, Unit]] = []
+    for name, unit in linked._keep.items():
+        net = folder / (name[: -len(UNIT)] + NETWORK)
+        kept = None if name in linked._new else _load(net, name, NetworkPart)
+        if kept is not None:
+            parts[name] = kept
+        else:
+            missing.append((name, unit))
+    if missing:
+        prefix = str(ID)
+        every = {URIRef(prefix + eid) for unit in linked._keep.values() for eid in unit.types}
+        if len(missing) == len(linked._keep):
+            view = built.view
+        else:  # a view of the parts of the graph that these units made
+            document = part_document((u.part for _, u in missing), schema)
+            view = GraphView(
+                lambda: _store(document),
+                lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
+            )
+        entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
+        whole = network_part(cast(Graph, view), schema, built.positions, texts, entities, every)
+        for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
+            parts[name] = part
+            write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))
+    return join_network((parts[name] for name in linked._keep), schema)
+
+
+def _store(document: bytes) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(document, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _split(whole: NetworkPart, units: list[Unit]) -> list[NetworkPart]:
+    """`whole` cut into the part of each of `units` (whose entities it describes)."""
+    prefix = str(ID)
+    owner: dict[str, int] = {}
+    for i, unit in enumerate(units):
+        for eid in unit.types:
+            owner[prefix + eid] = i
+    parts = [NetworkPart({}, {}, {}, {}) for _ in units]
+    for iri, attrs in whole.nodes.items():
+        parts[owner[iri]].nodes[iri] = attrs
+    for iri, source in whole.sources.items():
+        parts[owner[iri]].sources[iri] = source
+    for iri, st in whole.statements.items():
+        parts[owner[prefix + st["subject"]]].statements[iri] = st
+    passages = {iri.rsplit("/", 1)[-1]: iri for iri in whole.evidence}
+    for part in parts:
+        cited = {e for attrs in part.nodes.values() for e in attrs["evidence"]}
+        cited.update(e for st in part.statements.values() for e in st["evidence"])
+        for local in sorted(cited):
+            iri = passages[local]
+            part.evidence[iri] = whole.evidence[iri]
+    return parts

@@ -154,7 +154,7 @@ def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
     out = tmp_path / "out"
     build_cached(real_data, out)
     kept = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())
-    assert len(kept) == len(list(real_data.glob("*.yaml")))
+    assert len(kept) == 2 * len(list(real_data.glob("*.yaml")))  # checks, network part
     EDITS["a quote not in the source"][0](real_data)
     with pytest.raises(KgError):
         build_cached(real_data, out)
@@ -176,9 +176,9 @@ def test_a_damaged_unit_is_made_again(
 ) -> None:
     out = tmp_path / "out"
     build_cached(real_data, out)
-    unit = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())[0]
+    unit = sorted((out / CACHE_DIR / UNITS_DIR).glob("*.unit"))[0]
     data = unit.read_bytes()
-    damaged = units._read_unit(unit)
+    damaged = units._load(unit, unit.name, units.Unit)
     assert damaged is not None
     unit.write_bytes(
         {"truncated": data[: len(data) // 2], "empty": b"", "not a unit": b"\x80\x05K\x01."}[damage]
@@ -208,7 +208,32 @@ def test_units_of_removed_files_are_removed(real_data: Path, tmp_path: Path) -> 
     _new_file(real_data)
     build_cached(real_data, out)
     after = set((out / CACHE_DIR / UNITS_DIR).iterdir())
-    assert before < after and len(after - before) == 1
+    assert before < after
+    assert sorted(p.suffix for p in after - before) == [".net", ".unit"]
     shutil.rmtree(real_data / "extra")
     build_cached(real_data, out)
     assert set((out / CACHE_DIR / UNITS_DIR).iterdir()) == before
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing", "another's"])
+def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    parts = sorted((out / CACHE_DIR / UNITS_DIR).glob("*.net"))
+    data = parts[0].read_bytes()
+    if damage == "truncated":
+        parts[0].write_bytes(data[:100])
+    elif damage == "missing":
+        parts[0].unlink()
+    else:  # a valid part, of another file
+        parts[0].write_bytes(parts[1].read_bytes())
+    edited = real_data / "events.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    before = {p: p.stat().st_ino for p in parts[1:]}
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert parts[0].read_bytes() == data
+    kept = {p: inode for p, inode in before.items() if p.exists()}
+    assert len(kept) == len(parts) - 2  # events.yaml's was replaced, under its new name
+    assert all(p.stat().st_ino == inode for p, inode in kept.items())  # not written again
