@@ -8,7 +8,7 @@ import contextlib
 import functools
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -275,8 +275,10 @@ def _write(
     out_dir: str | Path,
     formats: list[str] | None,
     job: Forked[dict[str, Path]] | None,
+    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
 ) -> list[Output]:
-    """Export a checked `built` once its checks are done, with the helper `job`'s files."""
+    """Export a checked `built` once its checks are done, with the helper `job`'s files
+    (and `patches`: see `export_graph`)."""
     built.release_store()  # the checks are done; the writers read the triples
 
     def written() -> dict[str, Path] | None:  # called once the RDF files are written
@@ -288,7 +290,14 @@ def _write(
             return None
 
     return export_graph(
-        built, schema, out_dir, formats, positions=built.positions, texts=texts, written=written
+        built,
+        schema,
+        out_dir,
+        formats,
+        positions=built.positions,
+        texts=texts,
+        written=written,
+        patches=patches,
     )
 
 
@@ -380,8 +389,8 @@ def _build_units(
         job = _check_graph(
             built, schema, texts, linked.warnings, onto, queries, _ahead(formats), spool, network
         )
-        outputs = _write(built, schema, texts, out, formats, job)
-        linked.save(folder, nets)
+        outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
+        linked.save(folder, nets, outputs)
     return BuildReport(
         _summary(linked.entities_per_class, linked.quotes_checked, sources, built, outputs),
         [str(w) for w in linked.warnings],

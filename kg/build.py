@@ -398,10 +398,20 @@ def build_part(entities: Iterable[CheckedEntity], schema: Schema) -> GraphPart:
     )
 
 
-def join_parts(parts: Iterable[GraphPart], schema: Schema) -> Built:
-    """The `Built` of all `parts`: what `build_graph` makes of their entities together."""
+def join_parts(
+    parts: Iterable[GraphPart],
+    schema: Schema,
+    blocks: Mapping[str, bytes] | None = None,
+    order: list[str] | None = None,
+) -> Built:
+    """The `Built` of all `parts`: what `build_graph` makes of their entities together.
+    `blocks` are their `part_blocks` and `order` their `subject_order`, when made already."""
     parts = list(parts)
-    built = Built(part_document(parts, schema))
+    if blocks is None:
+        blocks = part_blocks(parts, schema)
+    if order is None:
+        order = subject_order(blocks)
+    built = Built(b"".join(blocks[s] for s in order))
     # in id order, so that a passage quoted by several entities is placed at the first one's
     positions, key_positions = built.positions, built.key_positions
     for _, nodes, keys in sorted((e for part in parts for e in part.places), key=_first):
@@ -413,20 +423,25 @@ def join_parts(parts: Iterable[GraphPart], schema: Schema) -> Built:
     return built
 
 
-def part_document(parts: Iterable[GraphPart], schema: Schema) -> bytes:
-    """The sorted N-Triples of `parts` together, with the vocabulary they use."""
+def part_blocks(parts: Iterable[GraphPart], schema: Schema) -> dict[str, bytes]:
+    """Each subject's lines in `parts` together, with the vocabulary they use."""
     parts = list(parts)
     vocabulary = vocabulary_blocks(schema, (t for part in parts for t in part.vocabulary))
     blocks: dict[str, bytes] = {}
     shared: dict[str, list[bytes]] = {}
-    for part_blocks in [*(part.blocks for part in parts), vocabulary]:
-        for s, block in part_blocks.items():
+    for found in [*(part.blocks for part in parts), vocabulary]:
+        for s, block in found.items():
             first = blocks.setdefault(s, block)
             if first is not block:
                 shared.setdefault(s, [first]).append(block)
-    for s, found in shared.items():
-        blocks[s] = merge_blocks(s, found)
-    return b"".join(blocks[s] for s in sorted(blocks, key=_subject_key))
+    for s, several in shared.items():
+        blocks[s] = merge_blocks(s, several)
+    return blocks
+
+
+def subject_order(blocks: Iterable[str]) -> list[str]:
+    """Subjects (as N-Triples writes them) in the order of the document."""
+    return sorted(blocks, key=_subject_key)
 
 
 def vocabulary_blocks(schema: Schema, terms: Iterable[str]) -> dict[str, bytes]:

@@ -327,6 +327,7 @@ def export_graph(
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
     written: Callable[[], Mapping[str, Path] | None] | None = None,
+    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
@@ -335,7 +336,8 @@ def export_graph(
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
     network view. `written` waits for `write_formats` of the same inputs (run by a helper
     while the other formats are written here) and gives its files, or None if it failed:
-    those formats are then written here.
+    those formats are then written here. `patches` may make a format another way (see
+    `kg.patch`), or give None: it is then written as usual.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)
@@ -362,7 +364,8 @@ def export_graph(
     try:
         for n in names:
             if n not in pending:
-                stage(WRITERS[n].filename, WRITERS[n].make(graphs))
+                patch = patches[n]() if patches and n in patches else None
+                stage(WRITERS[n].filename, WRITERS[n].make(graphs) if patch is None else patch)
         if written is not None and pending:
             ahead = written() or {}
             for n in pending:

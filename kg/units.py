@@ -18,10 +18,11 @@ is wrong, and the caller runs the whole build, which reports every problem as it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
@@ -31,15 +32,16 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg import collector
-from kg.build import Built, GraphPart, build_part, join_parts, part_document
+from kg.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
 from kg.errors import Problem
-from kg.export import write_file
+from kg.export import WRITERS, Output, write_file
 from kg.facts import Facts, NamedQuote, SourcePos
 from kg.graph_view import GraphView
 from kg.load import data_files, read_each
 from kg.namespaces import ID
 from kg.network import NetworkPart, join_network, network_part
 from kg.ontology import Schema
+from kg.patch import PATCHABLE, file_digest, patched
 from kg.quotes import QuoteMatch, SourceText
 from kg.validate import check_file, cycle_problems, look_alike_warnings
 
@@ -47,6 +49,8 @@ FORMAT = 1
 """The format of a unit file; a change of it makes every kept unit a miss."""
 UNIT, NETWORK = ".unit", ".net"
 """A unit's file, and its part of the explorer's network (`NetworkPart`)."""
+INDEX = "last-build.index"
+"""What the last build left (`_Index`)."""
 
 T = TypeVar("T")
 _QuoteRecord = tuple[str, str | None, int, int | None]  # text, source, line, source's line
@@ -80,6 +84,16 @@ class Unit:
 
 
 @dataclass
+class _Index:
+    """What the last build left: its units (data file → unit), the subjects of its graph
+    in order, and the sha256 of each patchable output it wrote."""
+
+    units: dict[str, str]
+    subjects: list[str]
+    outputs: dict[str, str]
+
+
+@dataclass
 class Linked:
     """The checked and built data of every unit, as one build makes it."""
 
@@ -90,21 +104,50 @@ class Linked:
     matches: list[QuoteMatch]
     _keep: dict[str, Unit]  # file name → unit, for `save`
     _new: set[str]
+    subjects: list[str]  # in the order of the document
+    # the lines of each subject that may differ from the last build's (b"": gone), if known
+    changed: dict[str, bytes] | None
+    previous: _Index | None
 
     @property
     def entities(self) -> int:
         return sum(self.entities_per_class.values())
 
-    def save(self, folder: Path, networks: Path | None = None) -> None:
+    def patches(self, out: Path, schema: Schema) -> dict[str, Callable[[], Iterator[bytes] | None]]:
+        """For each format `kg.patch` can patch, a function that makes it from the last
+        build's file in `out`, or gives None."""
+        previous, changed = self.previous, self.changed
+        if previous is None or changed is None:
+            return {}
+
+        def make(name: str) -> Iterator[bytes] | None:
+            old = out / WRITERS[name].filename
+            if previous.outputs.get(name) != file_digest(old):
+                return None
+            return patched(name, old, previous.subjects, self.subjects, changed, schema)
+
+        return {name: functools.partial(make, name) for name in PATCHABLE}
+
+    def save(
+        self, folder: Path, networks: Path | None = None, outputs: Iterable[Output] = ()
+    ) -> None:
         """Write the units made by this build into `folder`, with the network parts that
-        `network` wrote into `networks`, and remove the others there."""
+        `network` wrote into `networks`, and remove the others there; and record the
+        `outputs` written, for the next build to patch (`kg.patch`)."""
+        by_file = {WRITERS[n].filename: n for n in PATCHABLE}
+        index = _Index(
+            {u.path: name for name, u in self._keep.items()},
+            self.subjects,
+            {by_file[o.name]: o.sha256 for o in outputs if o.name in by_file},
+        )
+        write_file(folder / INDEX, _pickled(INDEX, index))
         for name in sorted(self._new):
             write_file(folder / name, _pickled(name, self._keep[name]))
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
             if _unit_of(made.name) in self._keep:
                 write_file(folder / made.name, made.read_bytes())
         for old in folder.iterdir() if folder.is_dir() else []:
-            if _unit_of(old.name) not in self._keep:
+            if old.name != INDEX and _unit_of(old.name) not in self._keep:
                 old.unlink(missing_ok=True)
 
     def network(
@@ -155,9 +198,10 @@ def link(
             if owner.setdefault("\0" + quote.id, path) != path:
                 return None
             quotes[quote.id] = quote
+    replaced: dict[str, Unit] = {}
     for path, unit in list(units.items()):
         if not _holds(unit, types, quotes):  # read again: its ids and quotes stay the same
-            del units[path]
+            replaced[path] = units.pop(path)
     if not _read(files, units, facts):
         return None
     new: dict[str, Unit] = {}
@@ -167,7 +211,36 @@ def link(
             return None
         units[path] = new[path] = unit
     ordered = [units[str(p)] for p in files]
-    return _join(ordered, schema, names, new)
+    previous = _load(folder / INDEX, INDEX, _Index)
+    changed = None
+    if previous is not None:
+        changed = _changed(previous, names, new, replaced, folder, schema)
+    return _join(ordered, schema, names, new, previous, changed)
+
+
+def _changed(
+    previous: _Index,
+    names: dict[str, str],
+    new: dict[str, Unit],
+    replaced: dict[str, Unit],
+    folder: Path,
+    schema: Schema,
+) -> set[str] | None:
+    """The subjects whose lines may differ from the last build's: those of every file's
+    unit made again, as it was and as it is, and the vocabulary's; None if unknown."""
+    changed: set[str] = set()
+    for path, name in previous.units.items():
+        if names.get(path) == name and path not in new:
+            continue  # the same unit as last time
+        old = replaced.get(path) if names.get(path) == name else None
+        old = old or _load(folder / name, name, Unit)
+        if old is None:
+            return None
+        changed.update(old.part.blocks)
+    for unit in new.values():
+        changed.update(unit.part.blocks)
+    changed.update(f"<{t}>" for words in schema.vocabulary.values() for t in words.values())
+    return changed
 
 
 def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> bool:
@@ -245,7 +318,12 @@ def _make_unit(
 
 
 def _join(
-    units: list[Unit], schema: Schema, names: dict[str, str], new: dict[str, Unit]
+    units: list[Unit],
+    schema: Schema,
+    names: dict[str, str],
+    new: dict[str, Unit],
+    previous: _Index | None,
+    changed: set[str] | None,
 ) -> Linked | None:
     """The checks that need every unit, and the graph of them all."""
     found = {key for u in units for key in u.found}
@@ -261,14 +339,20 @@ def _join(
     counts: Counter[str] = Counter()
     for unit in units:
         counts.update(unit.classes)
+    parts = [u.part for u in units]
+    blocks = part_blocks(parts, schema)
+    order = subject_order(blocks)
     return Linked(
-        join_parts((u.part for u in units), schema),
+        join_parts(parts, schema, blocks, order),
         dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         len(found),
         tuple(sorted(set(warnings))),
         [m for u in units for m in u.matches],
         {names[u.path]: u for u in units},
         {names[path] for path in new},
+        order,
+        None if changed is None else {s: blocks.get(s, b"") for s in changed},
+        previous,
     )
 
 
@@ -324,7 +408,8 @@ def _network(
         if len(missing) == len(linked._keep):
             view = built.view
         else:  # a view of the parts of the graph that these units made
-            document = part_document((u.part for _, u in missing), schema)
+            blocks = part_blocks((u.part for _, u in missing), schema)
+            document = b"".join(blocks[s] for s in subject_order(blocks))
             view = GraphView(
                 lambda: _store(document),
                 lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),

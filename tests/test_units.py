@@ -15,9 +15,11 @@ from kg import units
 from kg.api import BuildReport, build, build_cached
 from kg.cache import CACHE_DIR, UNITS_DIR
 from kg.errors import KgError
+from kg.patch import patched
 from kg.validate import check_file
 
 ROOT = Path(__file__).parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
 
 PORT = """
   - id: test-port-extra
@@ -127,9 +129,28 @@ def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def patched_formats(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The formats `kg.patch` made from the last build's files (not written whole)."""
+    made: list[str] = []
+
+    def spying(name: str, *args: Any) -> Any:
+        found = patched(name, *args)
+        if found is not None:
+            made.append(name)
+        return found
+
+    monkeypatch.setattr(units, "patched", spying)
+    return made
+
+
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_a_cached_build_after_a_change_is_a_clean_build(
-    real_data: Path, tmp_path: Path, checked_files: list[str], edit: str
+    real_data: Path,
+    tmp_path: Path,
+    checked_files: list[str],
+    patched_formats: list[str],
+    edit: str,
 ) -> None:
     out = tmp_path / "out"
     first = _outcome(lambda: build_cached(real_data, out), out)
@@ -146,6 +167,7 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
         assert cached[0] == "builds"
         assert len(checked_files) == again, checked_files
         assert cached != first
+        assert sorted(patched_formats) == ["json-ld", "turtle"]
 
 
 def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
@@ -154,7 +176,7 @@ def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
     out = tmp_path / "out"
     build_cached(real_data, out)
     kept = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())
-    assert len(kept) == 2 * len(list(real_data.glob("*.yaml")))  # checks, network part
+    assert len(kept) == 2 * len(list(real_data.glob("*.yaml"))) + 1  # units, parts, index
     EDITS["a quote not in the source"][0](real_data)
     with pytest.raises(KgError):
         build_cached(real_data, out)
@@ -237,3 +259,25 @@ def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, d
     kept = {p: inode for p, inode in before.items() if p.exists()}
     assert len(kept) == len(parts) - 2  # events.yaml's was replaced, under its new name
     assert all(p.stat().st_ino == inode for p, inode in kept.items())  # not written again
+
+
+@pytest.mark.parametrize("how", ["edited", "deleted", "another build's"])
+def test_a_touched_output_is_written_whole_not_patched(
+    real_data: Path, tmp_path: Path, patched_formats: list[str], how: str
+) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    if how == "edited":
+        ttl = (out / "graph.ttl").read_bytes()
+        (out / "graph.ttl").write_bytes(ttl.replace(b"Guangzhou", b"Canton", 1))
+    elif how == "deleted":
+        (out / "graph.ttl").unlink()
+    else:  # left by a build of other data
+        other = tmp_path / "other"
+        build(MINI, other)
+        shutil.copy(other / "graph.ttl", out / "graph.ttl")
+    _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert patched_formats == ["json-ld"]
