@@ -30,6 +30,7 @@ from kg.load import SOURCES_DIR, load_facts
 from kg.network import focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
+from kg.questions import Question
 from kg.quotes import QuoteMatch, SourceText, read_sources
 from kg.results import Answer
 from kg.rules import check_rules, read_rules
@@ -162,10 +163,12 @@ def _check_graph(
     ahead: list[str] | None,
     spool: Path | None,
     network: Callable[[], nx.MultiDiGraph] | None = None,
+    near: Callable[[Graph, dict[str, Question]], bool] | None = None,
 ) -> Forked[dict[str, Path]] | None:
     """Check the shapes and rules on `built`, while a forked helper writes the formats named
     in `ahead` into `spool` (see `_check`; `network` makes the entity network there);
-    raise `KgError` with any problem."""
+    raise `KgError` with any problem. If `near` says that they pass near what changed
+    since the last build (which passed them all), nothing more is checked."""
     if spool is not None:  # a build: the N-Triples out of memory, for the helper too
         built.spill()
     collector.trim()  # the builder's freed lines: a forked helper would inherit them
@@ -175,10 +178,13 @@ def _check_graph(
         # starts before the store is made (the shapes and rules here need the store)
         job = Forked.start(write_formats, built, schema, texts, ahead, spool, network)
     try:
-        problems = check_shapes(built, read_shapes(ontology_dir))
+        shapes, rules = read_shapes(ontology_dir), read_rules(queries_dir)
+        if near is not None and near(shapes, rules):
+            return job
+        problems = check_shapes(built, shapes)
         if problems:
             raise KgError([*problems, *warnings])
-        problems = check_rules(built, read_rules(queries_dir))
+        problems = check_rules(built, rules)
         if problems:
             raise KgError([*problems, *warnings])
     except BaseException:
@@ -375,7 +381,15 @@ def _build_units(
     schema = read_schema(onto)
     sources = _sources(data)
     folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR
-    linked = units.link(data, schema, sources, folder, build_cache.unit_context(data, onto))
+    linked = units.link(
+        data,
+        schema,
+        sources,
+        folder,
+        build_cache.unit_context(data, onto),
+        build_cache.checks_digest(onto, queries),
+        units.reach(read_shapes(onto), read_rules(queries)),
+    )
     if linked is None:
         return None
     built = linked.built
@@ -387,7 +401,16 @@ def _build_units(
             nets.mkdir()
             network = functools.partial(linked.network, built, schema, texts, folder, nets)
         job = _check_graph(
-            built, schema, texts, linked.warnings, onto, queries, _ahead(formats), spool, network
+            built,
+            schema,
+            texts,
+            linked.warnings,
+            onto,
+            queries,
+            _ahead(formats),
+            spool,
+            network,
+            linked.check_near,
         )
         outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
         linked.save(folder, nets, outputs)

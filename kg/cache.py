@@ -127,6 +127,18 @@ def unit_context(data_dir: Path, ontology_dir: Path | None) -> str:
     return digest.hexdigest()
 
 
+def checks_digest(ontology_dir: Path | None, queries_dir: Path | None) -> str:
+    """The sha256 of the checks a build runs on the graph: the shapes, the rule queries and
+    the code that runs them."""
+    digest = hashlib.sha256(f"kg-checks {FORMAT}\0{_code_digest()}\0".encode())
+    shapes = Path(ontology_dir or default_ontology_dir()) / SHAPES_FILE
+    rules = Path(queries_dir or default_queries_dir()) / "rules"
+    for path in [shapes, *sorted(rules.glob("*.rq"))]:
+        digest.update(f"{path.name}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
 def lookup(out_dir: Path, key: str) -> tuple[Record, list[Output]] | None:
     """The record for `key` if the outputs it names are in `out_dir` unchanged, else None."""
     try:

@@ -42,7 +42,9 @@ from kg.namespaces import ID
 from kg.network import NetworkPart, join_network, network_part
 from kg.ontology import Schema
 from kg.patch import PATCHABLE, file_digest, patched
+from kg.questions import Question
 from kg.quotes import QuoteMatch, SourceText
+from kg.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
 from kg.validate import check_file, cycle_problems, look_alike_warnings
 
 FORMAT = 1
@@ -73,6 +75,7 @@ class Unit:
     acyclic: list[tuple[str, str, str, int]]  # key, from, to, line
     classes: dict[str, int]  # entities per `type:`
     matches: list[QuoteMatch]  # each passage it quotes, once
+    objects: list[str]  # the IRIs its triples point at, as N-Triples writes them, sorted
     warnings: list[Problem] = field(default_factory=list)
 
     def named_quotes(self) -> Iterable[NamedQuote]:
@@ -91,6 +94,8 @@ class _Index:
     units: dict[str, str]
     subjects: list[str]
     outputs: dict[str, str]
+    vocabulary: list[str]  # the vocabulary's terms the graph described
+    checks: str  # the sha256 of the shapes and rules it passed
 
 
 @dataclass
@@ -108,6 +113,34 @@ class Linked:
     # the lines of each subject that may differ from the last build's (b"": gone), if known
     changed: dict[str, bytes] | None
     previous: _Index | None
+    vocabulary: list[str]
+    checks: str
+    # the nodes whose shapes and rules may now fail, and the N-Triples of every node
+    # within reach of them, when the last build checked the rest (see `check_near`)
+    near: tuple[set[str], bytes] | None
+
+    def check_near(self, shapes: Graph, rules: Mapping[str, Question]) -> bool:
+        """Whether the shapes and rules pass on every node near the change (see `link`):
+        if so, they pass on the whole graph, which the last build checked."""
+        if self.near is None:
+            return False
+        focus, document = self.near
+        store = ox.Store()
+        store.bulk_load(document, format=ox.RdfFormat.N_TRIPLES)
+        try:
+            results = shape_results(store, shapes)
+        except UnsupportedShapeError:
+            return False
+        if any(f"<{r.focus}>" in focus or not isinstance(r.focus, URIRef) for r in results):
+            return False
+        for rule in rules.values():
+            rows = store.query(rule.text)
+            assert isinstance(rows, ox.QuerySolutions)
+            for row in rows:
+                found = row["focus"]
+                if not isinstance(found, ox.NamedNode) or f"<{found.value}>" in focus:
+                    return False
+        return True
 
     @property
     def entities(self) -> int:
@@ -139,6 +172,8 @@ class Linked:
             {u.path: name for name, u in self._keep.items()},
             self.subjects,
             {by_file[o.name]: o.sha256 for o in outputs if o.name in by_file},
+            self.vocabulary,
+            self.checks,
         )
         write_file(folder / INDEX, _pickled(INDEX, index))
         for name in sorted(self._new):
@@ -166,9 +201,16 @@ def link(
     sources: dict[str, SourceText],
     folder: Path,
     context: str,
+    checks: str = "",
+    reach: int | None = None,
 ) -> Linked | None:
     """The data under `data_dir` checked and built from the units kept in `folder` where
-    they still hold, and from the files otherwise; None if any check finds a problem."""
+    they still hold, and from the files otherwise; None if any check finds a problem.
+
+    `checks` names the shapes and rules the build runs (a digest) and `reach` is how far
+    past a node they read (see `shapes_reach`; None: unknown). When the last build passed
+    the same checks, `Linked.near` gives the nodes whose results may have changed (within
+    `reach` steps back from a changed node) and the triples those results depend on."""
     files, problems = data_files(data_dir)
     if problems:
         return None
@@ -214,8 +256,8 @@ def link(
     previous = _load(folder / INDEX, INDEX, _Index)
     changed = None
     if previous is not None:
-        changed = _changed(previous, names, new, replaced, folder, schema)
-    return _join(ordered, schema, names, new, previous, changed)
+        changed = _changed(previous, names, new, replaced, folder)
+    return _join(ordered, schema, names, new, previous, changed, checks, reach)
 
 
 def _changed(
@@ -224,10 +266,10 @@ def _changed(
     new: dict[str, Unit],
     replaced: dict[str, Unit],
     folder: Path,
-    schema: Schema,
 ) -> set[str] | None:
     """The subjects whose lines may differ from the last build's: those of every file's
-    unit made again, as it was and as it is, and the vocabulary's; None if unknown."""
+    unit made again, as it was and as it is (the vocabulary's: see `_join`); None if
+    unknown."""
     changed: set[str] = set()
     for path, name in previous.units.items():
         if names.get(path) == name and path not in new:
@@ -239,7 +281,6 @@ def _changed(
         changed.update(old.part.blocks)
     for unit in new.values():
         changed.update(unit.part.blocks)
-    changed.update(f"<{t}>" for words in schema.vocabulary.values() for t in words.values())
     return changed
 
 
@@ -297,6 +338,7 @@ def _make_unit(
         for ref in [*written.evidence, *(r for st in written.statements for r in st.evidence)]:
             if ref.cite is not None and ref.cite in others:
                 cites[ref.cite] = (others[ref.cite].text, others[ref.cite].source)
+    part = build_part(checked.entities, schema)
     return Unit(
         path,
         own_types,
@@ -306,15 +348,31 @@ def _make_unit(
         },
         refs,
         cites,
-        build_part(checked.entities, schema),
+        part,
         sorted(checked.found),
         sorted(checked.source_docs),
         [(lang, text, eid, pos.line) for lang, text, eid, pos in checked.labels],
         [(key, a, b, pos.line) for key, a, b, pos in checked.acyclic],
         dict(Counter(e.cls.yaml_type or "" for e in checked.entities)),
         list(matches.values()),
+        sorted({o for block in part.blocks.values() for o in _objects(block)}),
         [p for p in checked.problems if p.is_warning],
     )
+
+
+def _objects(block: bytes) -> Iterator[str]:
+    """The IRIs that the N-Triples lines of `block` have as objects."""
+    for line in block.split(b"\n"):
+        rest = line.split(b" ", 2)[2] if line.count(b" ") >= 3 else b""
+        if rest.startswith(b"<"):
+            yield rest[: rest.index(b">") + 1].decode()
+
+
+def _pointing_at(targets: set[str], blocks: Iterable[tuple[str, bytes]]) -> Iterator[str]:
+    """The subjects of `blocks` that have one of `targets` as an object."""
+    for subject, block in blocks:
+        if any(o in targets for o in _objects(block)):
+            yield subject
 
 
 def _join(
@@ -324,6 +382,8 @@ def _join(
     new: dict[str, Unit],
     previous: _Index | None,
     changed: set[str] | None,
+    checks: str,
+    reach: int | None,
 ) -> Linked | None:
     """The checks that need every unit, and the graph of them all."""
     found = {key for u in units for key in u.found}
@@ -342,6 +402,12 @@ def _join(
     parts = [u.part for u in units]
     blocks = part_blocks(parts, schema)
     order = subject_order(blocks)
+    vocabulary = sorted({t for part in parts for t in part.vocabulary})
+    near = None
+    if previous is not None and changed is not None:
+        changed |= {f"<{t}>" for t in set(vocabulary) ^ set(previous.vocabulary)}
+        if reach is not None and checks and previous.checks == checks:
+            near = _near(changed, reach, blocks, units, vocabulary)
     return Linked(
         join_parts(parts, schema, blocks, order),
         dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -353,7 +419,40 @@ def _join(
         order,
         None if changed is None else {s: blocks.get(s, b"") for s in changed},
         previous,
+        vocabulary,
+        checks,
+        near,
     )
+
+
+def _near(
+    changed: set[str],
+    reach: int,
+    blocks: Mapping[str, bytes],
+    units: list[Unit],
+    vocabulary: list[str],
+) -> tuple[set[str], bytes] | None:
+    """The nodes within `reach` steps back from a `changed` one (themselves included), and
+    the lines of every node within `reach` steps forward of those; None where the data
+    graph has classes of its own (`rdfs:subClassOf`), which the shapes would follow."""
+    terms = [f"<{t}>" for t in vocabulary]
+    if any(b"rdf-schema#subClassOf>" in blocks.get(t, b"") for t in terms):
+        return None
+    focus, frontier = set(changed), set(changed)
+    for _ in range(reach):
+        found: set[str] = set()
+        for unit in units:
+            if not frontier.isdisjoint(unit.objects):
+                found.update(_pointing_at(frontier, unit.part.blocks.items()))
+        found.update(_pointing_at(frontier, ((t, blocks.get(t, b"")) for t in terms)))
+        frontier = found - focus
+        focus |= frontier
+    nodes, frontier = set(focus), set(focus)
+    for _ in range(reach):
+        found = {o for s in frontier for o in _objects(blocks.get(s, b""))}
+        frontier = found - nodes
+        nodes |= frontier
+    return focus, b"".join(blocks[s] for s in sorted(nodes) if s in blocks)
 
 
 def _unit_name(context: str, path: Path) -> str:
@@ -450,3 +549,15 @@ def _split(whole: NetworkPart, units: list[Unit]) -> list[NetworkPart]:
             iri = passages[local]
             part.evidence[iri] = whole.evidence[iri]
     return parts
+
+
+def reach(shapes: Graph, rules: Mapping[str, Question]) -> int | None:
+    """How far past a node the shapes and rules read (`shapes_reach`, and each rule's
+    `# reach:`); None if any of them does not say."""
+    found = shapes_reach(shapes)
+    for rule in rules.values():
+        text = rule.fields.get("reach", "")
+        if found is None or not text.isdigit():
+            return None
+        found = max(found, int(text))
+    return found

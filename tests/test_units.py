@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from kg import units
+from kg import api, units
 from kg.api import BuildReport, build, build_cached
 from kg.cache import CACHE_DIR, UNITS_DIR
 from kg.errors import KgError
 from kg.patch import patched
+from kg.shapes import check_shapes
 from kg.validate import check_file
 
 ROOT = Path(__file__).parent.parent
@@ -281,3 +282,70 @@ def test_a_touched_output_is_written_whole_not_patched(
         real_data, tmp_path / "clean"
     )
     assert patched_formats == ["json-ld"]
+
+
+@pytest.fixture
+def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per run of the shapes on the whole graph."""
+    runs: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return check_shapes(*args, **kwargs)
+
+    monkeypatch.setattr(api, "check_shapes", counting)
+    return runs
+
+
+NEAR_RULE = """# title@en: Nothing lies in a place called the PRD
+# message: lies in a place called the PRD
+# reach: 1
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX gba: <https://w3id.org/gba-kg/ontology#>
+SELECT ?focus WHERE { ?focus gba:locatedIn ?place . ?place rdfs:label "the PRD"@en }
+"""
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_checks_near_a_change_find_a_problem_one_step_back(
+    real_data: Path, tmp_path: Path, full_checks: list[int], declared: bool
+) -> None:
+    """The rule fails on an entity of transport.yaml that lies in the place whose label
+    changed in places.yaml (where nothing lies in it): found by the checks near the change
+    (the rule says how far it reads) or by the whole checks (it does not)."""
+    queries = tmp_path / "queries"
+    shutil.copytree(ROOT / "queries", queries)
+    text = NEAR_RULE if declared else NEAR_RULE.replace("# reach: 1\n", "")
+    (queries / "rules" / "near.rq").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    build_cached(real_data, out, queries_dir=queries)
+    assert full_checks == [1]
+    full_checks.clear()
+    real_data.joinpath("events.yaml").write_text(
+        real_data.joinpath("events.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert build_cached(real_data, out, queries_dir=queries).cached is False
+    assert full_checks == ([] if declared else [1])  # checked near the change only
+    _replace("places.yaml", "en: Pearl River Delta}", "en: the PRD}")(real_data)
+    with pytest.raises(KgError) as cached:
+        build_cached(real_data, out, queries_dir=queries)
+    with pytest.raises(KgError) as clean:
+        build(real_data, tmp_path / "clean", queries_dir=queries)
+    assert cached.value.report() == clean.value.report()
+    assert "lies in a place called the PRD" in clean.value.report()
+    assert "transport.yaml" in clean.value.report()  # not the file that changed
+
+
+def test_a_changed_rule_checks_the_whole_graph(
+    real_data: Path, tmp_path: Path, full_checks: list[int]
+) -> None:
+    queries = tmp_path / "queries"
+    shutil.copytree(ROOT / "queries", queries)
+    out = tmp_path / "out"
+    build_cached(real_data, out, queries_dir=queries)
+    rule = queries / "rules" / "no-self-reference.rq"
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    EDITS["a label"][0](real_data)
+    full_checks.clear()
+    build_cached(real_data, out, queries_dir=queries)
+    assert full_checks == [1]  # the last build did not pass this rule as it is now
