@@ -64,12 +64,16 @@ class Graphs:
     ) -> None:
         self.built = source if isinstance(source, Built) else Built.of_graph(source)
         self.schema = schema
-        if positions is None:
-            positions = self.built.positions
-        self.positions: dict[URIRef, SourcePos] = dict(positions)
+        self._positions = positions
         self.texts: dict[str, str] = dict(texts or {})
         if network is not None:  # `network_graph` of this graph, positions and texts
             self.__dict__["network"] = network
+
+    @cached_property
+    def positions(self) -> dict[URIRef, SourcePos]:
+        """Node IRI → YAML `file:line` (read when first used: only the network needs it)."""
+        given = self._positions
+        return dict(self.built.positions if given is None else given)
 
     @property
     def graph(self) -> Graph:

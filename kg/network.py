@@ -712,29 +712,27 @@ def _script_json(value: object) -> str:
 
 def _script_json_parts(value: dict[str, Any], batch: int = 2048) -> Iterator[str]:
     """`_script_json(value)` in parts: the members of `value`'s lists and objects are
-    encoded one by one, in `value`'s key order (the same text, as JSON sorts keys)."""
-    done: list[str] = ["{"]
+    encoded `batch` at a time, in `value`'s key order (the same text: JSON sorts keys, and
+    a batch's text is its items' texts between commas)."""
+    yield "{"
     for i, key in enumerate(sorted(value)):
         member = value[key]
-        done.append(("," if i else "") + _script_json(key) + ":")
-        if isinstance(member, list):
-            items = (_script_json(item) for item in member)
-            opening, closing = "[", "]"
-        elif isinstance(member, dict):
-            items = (_script_json(k) + ":" + _script_json(member[k]) for k in sorted(member))
-            opening, closing = "{", "}"
+        head = ("," if i else "") + _script_json(key) + ":"
+        if isinstance(member, list) and member:
+            yield head + "["
+            for j in range(0, len(member), batch):
+                yield ("," if j else "") + _script_json(member[j : j + batch])[1:-1]
+            yield "]"
+        elif isinstance(member, dict) and member:
+            keys = sorted(member)
+            yield head + "{"
+            for j in range(0, len(keys), batch):
+                part = {k: member[k] for k in keys[j : j + batch]}
+                yield ("," if j else "") + _script_json(part)[1:-1]
+            yield "}"
         else:
-            done.append(_script_json(member))
-            continue
-        done.append(opening)
-        for j, item in enumerate(items):
-            done.append("," + item if j else item)
-            if len(done) >= batch:
-                yield "".join(done)
-                done.clear()
-        done.append(closing)
-    done.append("}")
-    yield "".join(done)
+            yield head + _script_json(member)
+    yield "}"
 
 
 def _options(count: int) -> dict[str, Any]:

@@ -45,12 +45,15 @@ from kg.patch import PATCHABLE, file_digest, patched
 from kg.questions import Question
 from kg.quotes import QuoteMatch, SourceText
 from kg.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
-from kg.validate import check_file, cycle_problems, look_alike_warnings
+from kg.validate import check_file, cycle_problems, fold_label, look_alike_warnings
 
 FORMAT = 1
 """The format of a unit file; a change of it makes every kept unit a miss."""
 UNIT, NETWORK = ".unit", ".net"
 """A unit's file, and its part of the explorer's network (`NetworkPart`)."""
+MOST_CHANGED = 0.25
+"""Above this share of the subjects changed, a rebuild writes and checks everything, as if
+it knew nothing of the last build (it would cost more to tell what is unchanged)."""
 INDEX = "last-build.index"
 """What the last build left (`_Index`)."""
 
@@ -71,7 +74,7 @@ class Unit:
     part: GraphPart
     found: list[tuple[str, str]]  # quotes found in their sources: (source id, quote)
     source_docs: list[str]
-    labels: list[tuple[str, str, str, int]]  # language, label, entity id, line
+    labels: list[tuple[str, str, str, int, str]]  # language, label, entity id, line, folded
     acyclic: list[tuple[str, str, str, int]]  # key, from, to, line
     classes: dict[str, int]  # entities per `type:`
     matches: list[QuoteMatch]  # each passage it quotes, once
@@ -351,7 +354,7 @@ def _make_unit(
         part,
         sorted(checked.found),
         sorted(checked.source_docs),
-        [(lang, text, eid, pos.line) for lang, text, eid, pos in checked.labels],
+        [(g, text, eid, pos.line, fold_label(text, g)) for g, text, eid, pos in checked.labels],
         [(key, a, b, pos.line) for key, a, b, pos in checked.acyclic],
         dict(Counter(e.cls.yaml_type or "" for e in checked.entities)),
         list(matches.values()),
@@ -392,10 +395,9 @@ def _join(
     acyclic = [(k, a, b, SourcePos(u.path, line)) for u in units for k, a, b, line in u.acyclic]
     if cycle_problems(acyclic):
         return None
-    labels = [
-        (lang, t, eid, SourcePos(u.path, line)) for u in units for lang, t, eid, line in u.labels
-    ]
-    warnings = look_alike_warnings(labels) + [w for u in units for w in u.warnings]
+    labels = [(g, t, e, SourcePos(u.path, line)) for u in units for g, t, e, line, _ in u.labels]
+    folded = {(g, t): f for u in units for g, t, _, _, f in u.labels}
+    warnings = look_alike_warnings(labels, folded) + [w for u in units for w in u.warnings]
     counts: Counter[str] = Counter()
     for unit in units:
         counts.update(unit.classes)
@@ -404,6 +406,8 @@ def _join(
     order = subject_order(blocks)
     vocabulary = sorted({t for part in parts for t in part.vocabulary})
     near = None
+    if changed is not None and len(changed) > len(order) * MOST_CHANGED:
+        changed = None  # as good as all of it: written and checked whole
     if previous is not None and changed is not None:
         changed |= {f"<{t}>" for t in set(vocabulary) ^ set(previous.vocabulary)}
         if reach is not None and checks and previous.checks == checks:
@@ -504,9 +508,16 @@ def _network(
     if missing:
         prefix = str(ID)
         every = {URIRef(prefix + eid) for unit in linked._keep.values() for eid in unit.types}
+        positions: Mapping[URIRef, SourcePos]
         if len(missing) == len(linked._keep):
-            view = built.view
+            view, positions = built.view, built.positions
         else:  # a view of the parts of the graph that these units made
+            positions = {  # their entities' and statements' (a passage's are not shown)
+                URIRef(node): SourcePos(path, line)
+                for _, u in missing
+                for _, nodes, _ in u.part.places
+                for node, path, line in nodes
+            }
             blocks = part_blocks((u.part for _, u in missing), schema)
             document = b"".join(blocks[s] for s in subject_order(blocks))
             view = GraphView(
@@ -514,7 +525,7 @@ def _network(
                 lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
             )
         entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
-        whole = network_part(cast(Graph, view), schema, built.positions, texts, entities, every)
+        whole = network_part(cast(Graph, view), schema, positions, texts, entities, every)
         for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
             parts[name] = part
             write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))

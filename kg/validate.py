@@ -685,14 +685,21 @@ def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[P
     return problems
 
 
-def look_alike_warnings(labels: Iterable[tuple[str, str, str, SourcePos]]) -> list[Problem]:
-    """Warn when two entities' labels are the same after `fold_label`: they may be one
-    thing curated twice. Each later entity is named with the first one."""
+def look_alike_warnings(
+    labels: Iterable[tuple[str, str, str, SourcePos]],
+    folded: Mapping[tuple[str, str], str] | None = None,
+) -> list[Problem]:
+    """Warn when two entities' labels are the same after `fold_label` (given for some
+    (language, label) in `folded`): they may be one thing curated twice. Each later entity
+    is named with the first one."""
     first: dict[tuple[str, str], tuple[str, str, SourcePos]] = {}
     warnings: list[Problem] = []
+    known = folded or {}
     for lang, text, eid, pos in sorted(labels, key=lambda x: (x[3], x[0])):
-        folded = fold_label(text, lang)
-        other = first.setdefault((lang, folded), (eid, text, pos))
+        same = known.get((lang, text))
+        other = first.setdefault(
+            (lang, fold_label(text, lang) if same is None else same), (eid, text, pos)
+        )
         if other[0] == eid:
             continue
         how = (

@@ -71,6 +71,13 @@ EDITS: dict[str, tuple[Callable[[Path], None], int | None]] = {
     "a label": (_replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}"), 1),
     "a new entity referring to another file": (_append("transport.yaml", PORT), 1),
     "a new file": (_new_file, 1),
+    "a look-alike label in another file": (
+        _append(
+            "transport.yaml",
+            PORT.replace("{zh: 测试港区, en: Test Port Area}", "{zh: 廣州, en: GUANGZHOU}"),
+        ),
+        1,
+    ),
     "an entity moved to another file": (_move_entity, 2),
     "the text of a named quote other files cite": (
         _replace("cooperation.yaml", '"三是共建国际综合交通枢纽"', '"共建国际综合交通枢纽"'),
@@ -169,6 +176,8 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
         assert len(checked_files) == again, checked_files
         assert cached != first
         assert sorted(patched_formats) == ["json-ld", "turtle"]
+        if "look-alike" in edit:
+            assert len(cached[2]) == 2 and "GUANGZHOU" in cached[2][0]  # zh and en
 
 
 def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
