@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from kg.build import Built, GraphPart, build_part, join_parts, part_blocks, subj
 from kg.errors import Problem
 from kg.export import WRITERS, Output, write_file
 from kg.facts import Facts, NamedQuote, SourcePos
+from kg.forked import ChildError, Forked
 from kg.graph_view import GraphView
 from kg.load import data_files, read_each
 from kg.namespaces import ID
@@ -250,8 +252,8 @@ def link(
     if not _read(files, units, facts):
         return None
     new: dict[str, Unit] = {}
-    for path, one in facts.items():
-        unit = _make_unit(path, one, schema, sources, types, quotes)
+    made = _make_units(list(facts.items()), schema, sources, types, quotes)
+    for path, unit in zip(facts, made, strict=True):
         if unit is None:
             return None
         units[path] = new[path] = unit
@@ -309,6 +311,44 @@ def _holds(unit: Unit, types: Mapping[str, str], quotes: Mapping[str, NamedQuote
     return True
 
 
+def _make_units(
+    items: list[tuple[str, Facts]],
+    schema: Schema,
+    sources: dict[str, SourceText],
+    types: dict[str, str],
+    quotes: dict[str, NamedQuote],
+) -> list[Unit | None]:
+    """The unit of each (file, facts) of `items`; a forked helper makes the second half
+    when there are enough of them to be worth it."""
+    cut = len(items) // 2 if sum(len(f.entities) for _, f in items) >= PARALLEL_ENTITIES else 0
+    helper = None
+    if cut:
+        helper = Forked.start(_make_each, items[cut:], schema, sources, types, quotes)
+    if helper is None:
+        cut = len(items)
+    made = _make_each(items[:cut], schema, sources, types, quotes)
+    if helper is not None:
+        try:
+            made.extend(helper.result())
+        except ChildError:  # made here instead, where any error is raised as itself
+            made.extend(_make_each(items[cut:], schema, sources, types, quotes))
+    return made
+
+
+def _make_each(
+    items: list[tuple[str, Facts]],
+    schema: Schema,
+    sources: dict[str, SourceText],
+    types: dict[str, str],
+    quotes: dict[str, NamedQuote],
+) -> list[Unit | None]:
+    return [_make_unit(path, one, schema, sources, types, quotes) for path, one in items]
+
+
+PARALLEL_ENTITIES = 2000
+"""Below this many entities to check and build, one process does it (forking costs more)."""
+
+
 def _make_unit(
     path: str,
     facts: Facts,
@@ -358,17 +398,20 @@ def _make_unit(
         [(key, a, b, pos.line) for key, a, b, pos in checked.acyclic],
         dict(Counter(e.cls.yaml_type or "" for e in checked.entities)),
         list(matches.values()),
-        sorted({o for block in part.blocks.values() for o in _objects(block)}),
+        sorted(set(_objects(b"".join(part.blocks.values())))),
         [p for p in checked.problems if p.is_warning],
     )
 
 
 def _objects(block: bytes) -> Iterator[str]:
     """The IRIs that the N-Triples lines of `block` have as objects."""
-    for line in block.split(b"\n"):
-        rest = line.split(b" ", 2)[2] if line.count(b" ") >= 3 else b""
-        if rest.startswith(b"<"):
-            yield rest[: rest.index(b">") + 1].decode()
+    for found in _OBJECT.findall(block):
+        yield found.decode()
+
+
+# an IRI object ends its line (a literal cannot: N-Triples escapes line breaks, and a
+# datatype IRI follows "^^", not a space)
+_OBJECT = re.compile(rb" (<[^>\n]*>) \.$", re.MULTILINE)
 
 
 def _pointing_at(targets: set[str], blocks: Iterable[tuple[str, bytes]]) -> Iterator[str]:
