@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-import networkx as nx
 from rdflib import Graph
 
 from kg import cache as build_cache
@@ -147,28 +146,6 @@ def _check(
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
     texts = {k: s.text for k, s in sorted(checked.sources.items())}
-    job = _check_graph(
-        built, schema, texts, checked.warnings, ontology_dir, queries_dir, ahead, spool
-    )
-    return Result(schema, checked, built), job
-
-
-def _check_graph(
-    built: Built,
-    schema: Schema,
-    texts: dict[str, str],
-    warnings: Iterable[Problem],
-    ontology_dir: str | Path | None,
-    queries_dir: str | Path | None,
-    ahead: list[str] | None,
-    spool: Path | None,
-    network: Callable[[], nx.MultiDiGraph] | None = None,
-    near: Callable[[Graph, dict[str, Question]], bool] | None = None,
-) -> Forked[dict[str, Path]] | None:
-    """Check the shapes and rules on `built`, while a forked helper writes the formats named
-    in `ahead` into `spool` (see `_check`; `network` makes the entity network there);
-    raise `KgError` with any problem. If `near` says that they pass near what changed
-    since the last build (which passed them all), nothing more is checked."""
     if spool is not None:  # a build: the N-Triples out of memory, for the helper too
         built.spill()
     collector.trim()  # the builder's freed lines: a forked helper would inherit them
@@ -176,11 +153,26 @@ def _check_graph(
     if ahead and spool is not None:
         # the child reads the graph through `built.view`'s index of the triples, so it
         # starts before the store is made (the shapes and rules here need the store)
-        job = Forked.start(write_formats, built, schema, texts, ahead, spool, network)
+        job = Forked.start(write_formats, built, schema, texts, ahead, spool)
+    _check_graph(built, checked.warnings, ontology_dir, queries_dir, job)
+    return Result(schema, checked, built), job
+
+
+def _check_graph(
+    built: Built,
+    warnings: Iterable[Problem],
+    ontology_dir: str | Path | None,
+    queries_dir: str | Path | None,
+    job: Forked[dict[str, Path]] | None,
+    near: Callable[[Graph, dict[str, Question]], bool] | None = None,
+) -> None:
+    """Check the shapes and rules on `built`; raise `KgError` with any problem (and stop
+    the helper `job`). If `near` says that they pass near what changed since the last
+    build (which passed them all), nothing more is checked."""
     try:
         shapes, rules = read_shapes(ontology_dir), read_rules(queries_dir)
         if near is not None and near(shapes, rules):
-            return job
+            return
         problems = check_shapes(built, shapes)
         if problems:
             raise KgError([*problems, *warnings])
@@ -191,7 +183,6 @@ def _check_graph(
         if job is not None:
             job.cancel()
         raise
-    return job
 
 
 @collector.paused()
@@ -300,7 +291,6 @@ def _write(
         schema,
         out_dir,
         formats,
-        positions=built.positions,
         texts=texts,
         written=written,
         patches=patches,
@@ -381,37 +371,34 @@ def _build_units(
     schema = read_schema(onto)
     sources = _sources(data)
     folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR
-    linked = units.link(
-        data,
-        schema,
-        sources,
-        folder,
-        build_cache.unit_context(data, onto),
-        build_cache.checks_digest(onto, queries),
-        units.reach(read_shapes(onto), read_rules(queries)),
-    )
-    if linked is None:
+    gathered = units.gather(data, schema, sources, folder, build_cache.unit_context(data, onto))
+    if gathered is None:
         return None
-    built = linked.built
     texts = {k: s.text for k, s in sorted(sources.items())}
+    ahead = _ahead(formats)
     with _spool() as spool:
-        nets = network = None
-        if spool is not None:  # the helper makes the network from the units' parts
+        nets = job = None
+        if spool is not None and ahead:  # the helper makes the network from the units
             nets = spool / "network"
             nets.mkdir()
-            network = functools.partial(linked.network, built, schema, texts, folder, nets)
-        job = _check_graph(
-            built,
-            schema,
-            texts,
-            linked.warnings,
-            onto,
-            queries,
-            _ahead(formats),
-            spool,
-            network,
-            linked.check_near,
-        )
+            network = functools.partial(gathered.network, schema, texts, nets)
+            # it needs no graph: it starts now, while the graph is joined and checked here
+            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
+        try:
+            reach = units.reach(read_shapes(onto), read_rules(queries))
+            linked = gathered.join(schema, build_cache.checks_digest(onto, queries), reach)
+        except BaseException:
+            if job is not None:
+                job.cancel()
+            raise
+        if linked is None:
+            if job is not None:
+                job.cancel()
+            return None
+        built = linked.built
+        built.spill()
+        collector.trim()
+        _check_graph(built, linked.warnings, onto, queries, job, linked.check_near)
         outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
         linked.save(folder, nets, outputs)
     return BuildReport(

@@ -296,7 +296,7 @@ NETWORK_FORMATS = ("graphml", "html")
 
 
 def write_formats(
-    built: Built,
+    built: Built | None,
     schema: Schema,
     texts: Mapping[str, str],
     names: Iterable[str],
@@ -304,11 +304,14 @@ def write_formats(
     network: Callable[[], nx.MultiDiGraph] | None = None,
 ) -> dict[str, Path]:
     """Write each named format of `built` into `folder` (format name → file written);
-    `network` makes the entity network, if not `Graphs.network`.
+    `network` makes the entity network, if not `Graphs.network` (with no `built`, only
+    the formats made from the network can be written).
 
     A forked helper runs this: its files go to disk as they are made, so neither it nor
     the parent ever holds them whole (the explorer is 270 MB at 100k entities)."""
-    graphs = Graphs(built, schema, texts=texts, network=network() if network else None)
+    graphs = Graphs(
+        built or Built(b""), schema, texts=texts, network=network() if network else None
+    )
     files = {}
     for name in names:
         files[name] = path = folder / WRITERS[name].filename

@@ -190,15 +190,6 @@ class Linked:
             if old.name != INDEX and _unit_of(old.name) not in self._keep:
                 old.unlink(missing_ok=True)
 
-    def network(
-        self, built: Built, schema: Schema, texts: Mapping[str, str], folder: Path, spool: Path
-    ) -> nx.MultiDiGraph:
-        """The explorer's network of the data (what `network_graph` makes of `built`), from
-        the network part kept in `folder` beside each unit that was not made again; the
-        other parts are made, and written into `spool` for `save`."""
-        with collector.paused():
-            return _network(self, built, schema, texts, folder, spool)
-
 
 def link(
     data_dir: Path,
@@ -209,13 +200,53 @@ def link(
     checks: str = "",
     reach: int | None = None,
 ) -> Linked | None:
-    """The data under `data_dir` checked and built from the units kept in `folder` where
-    they still hold, and from the files otherwise; None if any check finds a problem.
+    """`gather`, then `Gathered.join`: the data under `data_dir` checked and built as one
+    build makes it; None if any check finds a problem."""
+    gathered = gather(data_dir, schema, sources, folder, context)
+    return None if gathered is None else gathered.join(schema, checks, reach)
 
-    `checks` names the shapes and rules the build runs (a digest) and `reach` is how far
-    past a node they read (see `shapes_reach`; None: unknown). When the last build passed
-    the same checks, `Linked.near` gives the nodes whose results may have changed (within
-    `reach` steps back from a changed node) and the triples those results depend on."""
+
+@dataclass
+class Gathered:
+    """Every data file's unit (`gather`), before the checks that need them all (`join`)."""
+
+    units: list[Unit]  # in the order of the files
+    names: dict[str, str]  # file → unit name
+    new: dict[str, Unit]  # file → unit made by this build
+    replaced: dict[str, Unit]  # file → kept unit made again (what it took no longer holds)
+    folder: Path
+
+    def join(self, schema: Schema, checks: str = "", reach: int | None = None) -> Linked | None:
+        """The checks that need every file, and the graph of them all (see `link`).
+
+        `checks` names the shapes and rules the build runs (a digest) and `reach` is how
+        far past a node they read (see `shapes_reach`; None: unknown). When the last build
+        passed the same checks, `Linked.near` gives the nodes whose results may have
+        changed (within `reach` steps back from a changed node) and the triples those
+        results depend on."""
+        previous = _load(self.folder / INDEX, INDEX, _Index)
+        changed = None
+        if previous is not None:
+            changed = _changed(previous, self.names, self.new, self.replaced, self.folder)
+        return _join(self, schema, previous, changed, checks, reach)
+
+    def network(self, schema: Schema, texts: Mapping[str, str], spool: Path) -> nx.MultiDiGraph:
+        """The explorer's network of the data (what `network_graph` makes of the joined
+        graph), from the network part kept beside each unit that was not made again; the
+        other parts are made, and written into `spool` for `Linked.save`."""
+        with collector.paused():
+            return _network(self, schema, texts, spool)
+
+
+def gather(
+    data_dir: Path,
+    schema: Schema,
+    sources: dict[str, SourceText],
+    folder: Path,
+    context: str,
+) -> Gathered | None:
+    """The unit of each data file under `data_dir`: kept in `folder` where it still holds,
+    made from the file otherwise; None if any file has a problem."""
     files, problems = data_files(data_dir)
     if problems:
         return None
@@ -257,12 +288,7 @@ def link(
         if unit is None:
             return None
         units[path] = new[path] = unit
-    ordered = [units[str(p)] for p in files]
-    previous = _load(folder / INDEX, INDEX, _Index)
-    changed = None
-    if previous is not None:
-        changed = _changed(previous, names, new, replaced, folder)
-    return _join(ordered, schema, names, new, previous, changed, checks, reach)
+    return Gathered([units[str(p)] for p in files], names, new, replaced, folder)
 
 
 def _changed(
@@ -422,16 +448,15 @@ def _pointing_at(targets: set[str], blocks: Iterable[tuple[str, bytes]]) -> Iter
 
 
 def _join(
-    units: list[Unit],
+    gathered: Gathered,
     schema: Schema,
-    names: dict[str, str],
-    new: dict[str, Unit],
     previous: _Index | None,
     changed: set[str] | None,
     checks: str,
     reach: int | None,
 ) -> Linked | None:
     """The checks that need every unit, and the graph of them all."""
+    units, names, new = gathered.units, gathered.names, gathered.new
     found = {key for u in units for key in u.found}
     if {s for s, _ in found} - {eid for u in units for eid in u.source_docs}:
         return None  # a quoted source without a SourceDocument: the whole build reports it
@@ -532,47 +557,41 @@ def _load(path: Path, name: str, kind: type[T]) -> T | None:
 
 
 def _network(
-    linked: Linked,
-    built: Built,
-    schema: Schema,
-    texts: Mapping[str, str],
-    folder: Path,
-    spool: Path,
+    gathered: Gathered, schema: Schema, texts: Mapping[str, str], spool: Path
 ) -> nx.MultiDiGraph:
+    names, new = gathered.names, {gathered.names[path] for path in gathered.new}
     parts: dict[str, NetworkPart] = {}
     missing: list[tuple[str, Unit]] = []
-    for name, unit in linked._keep.items():
-        net = folder / (name[: -len(UNIT)] + NETWORK)
-        kept = None if name in linked._new else _load(net, name, NetworkPart)
+    for unit in gathered.units:
+        name = names[unit.path]
+        net = gathered.folder / (name[: -len(UNIT)] + NETWORK)
+        kept = None if name in new else _load(net, name, NetworkPart)
         if kept is not None:
             parts[name] = kept
         else:
             missing.append((name, unit))
-    if missing:
+    if missing:  # a view of the parts of the graph that these units made
         prefix = str(ID)
-        every = {URIRef(prefix + eid) for unit in linked._keep.values() for eid in unit.types}
-        positions: Mapping[URIRef, SourcePos]
-        if len(missing) == len(linked._keep):
-            view, positions = built.view, built.positions
-        else:  # a view of the parts of the graph that these units made
-            positions = {  # their entities' and statements' (a passage's are not shown)
-                URIRef(node): SourcePos(path, line)
-                for _, u in missing
-                for _, nodes, _ in u.part.places
-                for node, path, line in nodes
-            }
-            blocks = part_blocks((u.part for _, u in missing), schema)
-            document = b"".join(blocks[s] for s in subject_order(blocks))
-            view = GraphView(
-                lambda: _store(document),
-                lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
-            )
+        every = {URIRef(prefix + eid) for unit in gathered.units for eid in unit.types}
+        blocks = part_blocks((u.part for _, u in missing), schema)
+        document = b"".join(blocks[s] for s in subject_order(blocks))
+        del blocks
+        view = GraphView(
+            lambda: _store(document),
+            lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
+        )
+        positions = {  # their entities' and statements' (a passage's are not shown)
+            URIRef(node): SourcePos(path, line)
+            for _, u in missing
+            for _, nodes, _ in u.part.places
+            for node, path, line in nodes
+        }
         entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
         whole = network_part(cast(Graph, view), schema, positions, texts, entities, every)
         for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
             parts[name] = part
             write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))
-    return join_network((parts[name] for name in linked._keep), schema)
+    return join_network((parts[names[u.path]] for u in gathered.units), schema)
 
 
 def _store(document: bytes) -> ox.Store:
