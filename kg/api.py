@@ -247,6 +247,10 @@ def build(
     return result
 
 
+SPILL_BYTES = 256 << 20
+"""A rebuild from units keeps N-Triples smaller than this in memory (see `Built.spill`)."""
+
+
 def _ahead(formats: list[str] | None) -> list[str]:
     """The formats a build's forked helper writes (see `_check`)."""
     return [n for n in NETWORK_FORMATS if formats is None or n in formats]
@@ -396,15 +400,17 @@ def _build_units(
                 job.cancel()
             return None
         built = linked.built
-        built.spill()
+        if len(built.nt) > SPILL_BYTES:
+            built.spill()
         collector.trim()
         _check_graph(built, linked.warnings, onto, queries, job, linked.check_near)
         outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
+        coverage = linked.coverage_line(texts)
         linked.save(folder, nets, outputs)
     return BuildReport(
         _summary(linked.entities_per_class, linked.quotes_checked, sources, built, outputs),
         [str(w) for w in linked.warnings],
-        quoted_coverage(texts, linked.matches).summary_line(),
+        coverage,
         outputs,
     )
 

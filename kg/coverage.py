@@ -23,6 +23,7 @@ The rules, applied to every source text (`data/sources/ID.txt`):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -151,9 +152,7 @@ class Coverage:
 
     def summary_line(self) -> str:
         """The line `kg build` prints, e.g. `97 of 120 substantive sentences quoted (80.8%)`."""
-        return (
-            f"{self.covered} of {self.substantive} substantive sentences quoted ({self.share:.1%})"
-        )
+        return summary_line(self.covered, self.substantive)
 
     def as_dict(self) -> dict[str, Any]:
         """The figures, as JSON-ready data (no source text)."""
@@ -312,6 +311,40 @@ def source_coverage(
         else:
             titles[source_id] = (source_id, source_id)
     return _cover(texts, by_source, titles)
+
+
+def summary_line(covered: int, substantive: int) -> str:
+    """`Coverage.summary_line` of these counts."""
+    share = covered / substantive if substantive else 0.0
+    return f"{covered} of {substantive} substantive sentences quoted ({share:.1%})"
+
+
+Counts = dict[str, tuple[str, int, int]]
+"""Per source: a digest of its text and quoted passages, and its covered and substantive
+sentences."""
+
+
+def quoted_counts(
+    texts: Mapping[str, str], quotes: Iterable[QuoteMatch], known: Counts | None = None
+) -> tuple[int, int, Counts]:
+    """The covered and substantive sentences of `quoted_coverage(texts, quotes)`, measuring
+    again only the sources whose text or passages differ from those `known`; and the
+    counts to know next time."""
+    by_source: dict[str, list[QuoteMatch]] = {source: [] for source in texts}
+    for m in quotes:
+        if m.source in by_source:
+            by_source[m.source].append(m)
+    counts: Counts = {}
+    for source, text in sorted(texts.items()):
+        digest = hashlib.sha256(text.encode("utf-8"))
+        digest.update(repr(sorted({(m.start, m.end) for m in by_source[source]})).encode())
+        found = (known or {}).get(source)
+        if found is None or found[0] != digest.hexdigest():
+            sc = quoted_coverage({source: text}, by_source[source]).sources[0]
+            found = (digest.hexdigest(), sc.covered, sc.substantive)
+        counts[source] = found
+    covered = sum(c for _, c, _ in counts.values())
+    return covered, sum(n for _, _, n in counts.values()), counts
 
 
 def quoted_coverage(texts: Mapping[str, str], quotes: Iterable[QuoteMatch]) -> Coverage:

@@ -34,6 +34,7 @@ from rdflib import Graph, URIRef
 
 from kg import collector
 from kg.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
+from kg.coverage import Counts, quoted_counts, summary_line
 from kg.errors import Problem
 from kg.export import WRITERS, Output, write_file
 from kg.facts import Facts, NamedQuote, SourcePos
@@ -101,6 +102,7 @@ class _Index:
     outputs: dict[str, str]
     vocabulary: list[str]  # the vocabulary's terms the graph described
     checks: str  # the sha256 of the shapes and rules it passed
+    coverage: Counts  # each source's counts of quoted sentences
 
 
 @dataclass
@@ -123,6 +125,15 @@ class Linked:
     # the nodes whose shapes and rules may now fail, and the N-Triples of every node
     # within reach of them, when the last build checked the rest (see `check_near`)
     near: tuple[set[str], bytes] | None
+
+    _coverage: Counts = field(default_factory=dict)
+
+    def coverage_line(self, texts: Mapping[str, str]) -> str:
+        """The coverage line of `kg build` (`Coverage.summary_line`), measuring again only
+        the sources whose passages changed since the last build."""
+        known = self.previous.coverage if self.previous else None
+        covered, substantive, self._coverage = quoted_counts(texts, self.matches, known)
+        return summary_line(covered, substantive)
 
     def check_near(self, shapes: Graph, rules: Mapping[str, Question]) -> bool:
         """Whether the shapes and rules pass on every node near the change (see `link`):
@@ -179,6 +190,7 @@ class Linked:
             {by_file[o.name]: o.sha256 for o in outputs if o.name in by_file},
             self.vocabulary,
             self.checks,
+            self._coverage,
         )
         write_file(folder / INDEX, _pickled(INDEX, index))
         for name in sorted(self._new):

@@ -15,10 +15,12 @@ from kg.cli import main
 from kg.coverage import (
     MIN_CHARS,
     article_end,
+    quoted_counts,
     quoted_coverage,
     render_coverage,
     section_starts,
     split_sentences,
+    summary_line,
 )
 from tests.conftest import MINI, ROOT
 
@@ -168,3 +170,23 @@ def test_the_build_line_from_the_quotes_equals_the_page_from_the_graph(data: Pat
     assert fast.as_dict() == page.as_dict()
     assert fast.summary_line() == page.summary_line()
     assert [len(s.passages) for s in fast.sources] == [len(s.passages) for s in page.sources]
+
+
+def test_counts_kept_from_the_last_build_are_used_only_while_they_hold() -> None:
+    result = kg.check(ROOT / "data")
+    texts = {k: s.text for k, s in result.checked.sources.items()}
+    quotes = [m for e in result.checked.entities for m in e.evidence]
+    whole = quoted_coverage(texts, quotes)
+    covered, substantive, counts = quoted_counts(texts, quotes)
+    assert (covered, substantive) == (whole.covered, whole.substantive)
+    assert summary_line(covered, substantive) == whole.summary_line()
+    (source, (digest, _, _)), *_ = counts.items()
+    kept = {source: (digest, 1, 2)}  # what the last build knew of the same passages
+    assert quoted_counts(texts, quotes, kept)[:2] == (
+        covered - counts[source][1] + 1,
+        substantive - counts[source][2] + 2,
+    )
+    fewer = [m for m in quotes if m != quotes[0]]  # one passage less: measured again
+    stale = {quotes[0].source: (counts[quotes[0].source][0], 1, 2)}
+    again = quoted_coverage(texts, fewer)
+    assert quoted_counts(texts, fewer, stale)[:2] == (again.covered, again.substantive)
