@@ -126,6 +126,7 @@ class Linked:
     # within reach of them, when the last build checked the rest (see `check_near`)
     near: tuple[set[str], bytes] | None
 
+    _index_name: str = ""
     _coverage: Counts = field(default_factory=dict)
 
     def coverage_line(self, texts: Mapping[str, str]) -> str:
@@ -192,7 +193,7 @@ class Linked:
             self.checks,
             self._coverage,
         )
-        write_file(folder / INDEX, _pickled(INDEX, index))
+        write_file(folder / INDEX, _pickled(self._index_name, index))
         for name in sorted(self._new):
             write_file(folder / name, _pickled(name, self._keep[name]))
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
@@ -227,6 +228,7 @@ class Gathered:
     new: dict[str, Unit]  # file → unit made by this build
     replaced: dict[str, Unit]  # file → kept unit made again (what it took no longer holds)
     folder: Path
+    context: str  # what every unit depends on besides its file (see `gather`)
 
     def join(self, schema: Schema, checks: str = "", reach: int | None = None) -> Linked | None:
         """The checks that need every file, and the graph of them all (see `link`).
@@ -236,7 +238,8 @@ class Gathered:
         passed the same checks, `Linked.near` gives the nodes whose results may have
         changed (within `reach` steps back from a changed node) and the triples those
         results depend on."""
-        previous = _load(self.folder / INDEX, INDEX, _Index)
+        # an index left by other code (another version of kg) is not read
+        previous = _load(self.folder / INDEX, _index_name(self.context), _Index)
         changed = None
         if previous is not None:
             changed = _changed(previous, self.names, self.new, self.replaced, self.folder)
@@ -300,7 +303,7 @@ def gather(
         if unit is None:
             return None
         units[path] = new[path] = unit
-    return Gathered([units[str(p)] for p in files], names, new, replaced, folder)
+    return Gathered([units[str(p)] for p in files], names, new, replaced, folder, context)
 
 
 def _changed(
@@ -506,6 +509,7 @@ def _join(
         vocabulary,
         checks,
         near,
+        _index_name(gathered.context),
     )
 
 
@@ -543,6 +547,10 @@ def _unit_name(context: str, path: Path) -> str:
     digest = hashlib.sha256(f"kg-unit {FORMAT}\0{context}\0{path}\0".encode())
     digest.update(path.read_bytes())
     return digest.hexdigest() + UNIT
+
+
+def _index_name(context: str) -> str:
+    return f"{INDEX} {FORMAT} {context}"
 
 
 def _unit_of(name: str) -> str:

@@ -4,6 +4,7 @@ errors), and checks and builds again only the files it must."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -365,3 +366,20 @@ def test_a_changed_rule_checks_the_whole_graph(
     full_checks.clear()
     build_cached(real_data, out, queries_dir=queries)
     assert full_checks == [1]  # the last build did not pass this rule as it is now
+
+
+def test_an_index_left_by_other_code_is_not_read(
+    real_data: Path, tmp_path: Path, patched_formats: list[str]
+) -> None:
+    """After an upgrade of kg, what the last build left is of another version: every unit
+    is made again and nothing is patched, whatever the old index holds."""
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    index = out / CACHE_DIR / UNITS_DIR / units.INDEX
+    name, _ = pickle.loads(index.read_bytes())
+    index.write_bytes(pickle.dumps((name.replace(" ", " other-", 1), object())))
+    EDITS["a label"][0](real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert patched_formats == []
