@@ -30,6 +30,7 @@ def can_fork() -> bool:
         usable_cores() >= 2
         and threading.active_count() == 1
         and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon  # which may have no children
     )
 
 
@@ -39,7 +40,9 @@ class Forked(Generic[T]):
     def __init__(self, func: Callable[..., T], *args: Any) -> None:
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_child, args=(func, args, send), daemon=True)
+        # not a daemon, so that it may fork a helper of its own; the caller always waits for
+        # it (`result`) or stops it (`cancel`)
+        self._process = ctx.Process(target=_child, args=(func, args, send))
         self._process.start()
         send.close()
 

@@ -6,14 +6,16 @@ have changed (`kg.units` does: those of the files made again), it writes the oth
 as the last build left it, and writes only the changed subjects anew, with the same
 writers. The result is the file a clean build writes (tested), at the cost of copying.
 
-The last build's file is used only if its sha256 is the one recorded with its list of
-subjects; otherwise, or if anything does not add up, the file is written whole.
+The last build's file is used only if it is as that build left it (the same size,
+modification time and inode: `file_state`); otherwise, or if anything does not add up,
+the file is written whole.
 """
 
 from __future__ import annotations
 
-import hashlib
 import mmap
+import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +41,11 @@ class Blocks:
             return None
         if doc[len(doc) - len(self.tail) :] != self.tail:
             return None
-        pos, end, sep = len(head), len(doc) - len(self.tail), self.sep
+        pos, end, width = len(head), len(doc) - len(self.tail), len(self.sep)
         out = []
-        while (found := doc.find(sep, pos, end)) >= 0:
-            out.append((pos, found))
-            pos = found + len(sep)
+        for found in re.compile(re.escape(self.sep)).finditer(doc, pos, end):
+            out.append((pos, found.start()))
+            pos = found.start() + width
         out.append((pos, end))
         return out
 
@@ -64,13 +66,14 @@ PATCHABLE: dict[str, Blocks] = {
 """The formats that can be patched, by the name `--format` takes."""
 
 
-def file_digest(path: Path) -> str | None:
-    """The sha256 of the file at `path`, or None if it cannot be read."""
+def file_state(path: Path) -> str | None:
+    """What tells the file at `path` from an edited or replaced one, as `make` and git tell
+    it (size, modification time in nanoseconds, inode, device); None if there is none."""
     try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
+        st = os.stat(path)
     except OSError:
         return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_dev}"
 
 
 def patched(

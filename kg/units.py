@@ -44,7 +44,7 @@ from kg.load import data_files, read_each
 from kg.namespaces import ID
 from kg.network import NetworkPart, join_network, network_part
 from kg.ontology import Schema
-from kg.patch import PATCHABLE, file_digest, patched
+from kg.patch import PATCHABLE, file_state, patched
 from kg.questions import Question
 from kg.quotes import QuoteMatch, SourceText
 from kg.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
@@ -95,11 +95,11 @@ class Unit:
 @dataclass
 class _Index:
     """What the last build left: its units (data file → unit), the subjects of its graph
-    in order, and the sha256 of each patchable output it wrote."""
+    in order, and the state (`file_state`) of each patchable output it wrote."""
 
     units: dict[str, str]
     subjects: list[str]
-    outputs: dict[str, str]
+    outputs: dict[str, str | None]
     vocabulary: list[str]  # the vocabulary's terms the graph described
     checks: str  # the sha256 of the shapes and rules it passed
     coverage: Counts  # each source's counts of quoted sentences
@@ -172,7 +172,7 @@ class Linked:
 
         def make(name: str) -> Iterator[bytes] | None:
             old = out / WRITERS[name].filename
-            if previous.outputs.get(name) != file_digest(old):
+            if previous.outputs.get(name) != file_state(old):
                 return None
             return patched(name, old, previous.subjects, self.subjects, changed, schema)
 
@@ -188,7 +188,7 @@ class Linked:
         index = _Index(
             {u.path: name for name, u in self._keep.items()},
             self.subjects,
-            {by_file[o.name]: o.sha256 for o in outputs if o.name in by_file},
+            {by_file[o.name]: file_state(o.path) for o in outputs if o.name in by_file},
             self.vocabulary,
             self.checks,
             self._coverage,
