@@ -1,19 +1,26 @@
-"""The build one data file at a time: each file's checks and triples kept by content, and
-the link step that joins them into what a whole build makes.
+"""The build one data file at a time: each file's checks, triples and network part kept by
+content, and the step that joins them into what a whole build makes.
 
 A cached `kg build` (`kg.api.build_cached`) checks and builds each data file alone, against
 the ids and named quotes of the other files (`kg.validate.check_file`,
 `kg.build.build_part`), and keeps the result, a `Unit`, in `OUT/.kg-cache/units/`. A unit's
 file name is the sha256 of the file's path and bytes and of everything else it depends on
 (`context`: the code, the ontology, the source texts). A later build reads the unit of every
-unchanged file instead of parsing, checking and building the file again, unless an id the
-file refers to now has another type or a named quote it cites now reads otherwise.
+unchanged file instead of parsing, checking and building the file again (`gather`), unless
+an id the file refers to now has another type or a named quote it cites now reads otherwise.
 
-`link` then does what needs every file: duplicate ids and quote ids, quoted sources without
-a `SourceDocument`, cycles, look-alike labels; and joins the parts into one graph
-(`kg.build.join_parts`). The result is what `check` and `build_graph` make of the whole
-data (the same N-Triples, positions, counts and warnings; tested). It is None when anything
-is wrong, and the caller runs the whole build, which reports every problem as it always does.
+`Gathered.join` then does what needs every file: duplicate ids and quote ids, quoted
+sources without a `SourceDocument`, cycles, look-alike labels; and joins the parts into one
+graph (`kg.build.join_parts`): what `check` and `build_graph` make of the whole data (the
+same N-Triples, positions, counts and warnings; tested). It is None when anything is wrong,
+and the caller runs the whole build, which reports every problem as it always does.
+
+From the index the last build left (`_Index`) the join also knows which subjects may have
+changed: the subjects of every unit made again, as it was and as it is. Then `graph.ttl`
+and `graph.jsonld` are patched (`Linked.patches`, `kg.patch`), the shapes and rules run
+only near the change (`Linked.check_near`), and the coverage line is measured again only
+for the sources whose passages changed (`Linked.coverage_line`). Beside each unit, its part
+of the explorer's network is kept (`Gathered.network`).
 """
 
 from __future__ import annotations
@@ -137,7 +144,7 @@ class Linked:
         return summary_line(covered, substantive)
 
     def check_near(self, shapes: Graph, rules: Mapping[str, Question]) -> bool:
-        """Whether the shapes and rules pass on every node near the change (see `link`):
+        """Whether the shapes and rules pass on every node near the change (see `_near`):
         if so, they pass on the whole graph, which the last build checked."""
         if self.near is None:
             return False
@@ -193,7 +200,6 @@ class Linked:
             self.checks,
             self._coverage,
         )
-        write_file(folder / INDEX, _pickled(self._index_name, index))
         for name in sorted(self._new):
             write_file(folder / name, _pickled(name, self._keep[name]))
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
@@ -202,6 +208,7 @@ class Linked:
         for old in folder.iterdir() if folder.is_dir() else []:
             if old.name != INDEX and _unit_of(old.name) not in self._keep:
                 old.unlink(missing_ok=True)
+        write_file(folder / INDEX, _pickled(self._index_name, index))  # last: it names them
 
 
 def link(
