@@ -29,7 +29,7 @@ from rdflib import Graph, URIRef
 
 from kg.build import Built, read_chunks
 from kg.facts import SourcePos
-from kg.forked import ChildError, Forked
+from kg.forked import in_two
 from kg.namespaces import PREFIXES
 from kg.network import network_graph, render_network_parts
 from kg.ontology import Schema
@@ -314,26 +314,21 @@ def write_formats(
         built or Built(b""), schema, texts=texts, network=network() if network else None
     )
     names = list(names)
-    helper = None
-    if len(names) > 1 and set(names) <= set(NETWORK_FORMATS):
+    cut = 0
+    if len(names) > 1 and set(names) <= set(NETWORK_FORMATS):  # one writer in a second helper
         graphs.network  # noqa: B018 - made once, before the fork: both writers read it
-        helper = Forked.start(_write_each, graphs, names[1:], folder)
-    files = _write_each(graphs, names if helper is None else names[:1], folder)
-    if helper is not None:  # the other formats, written meanwhile by a second helper
-        try:
-            files.update(helper.result())
-        except ChildError:  # written here instead, where any error is raised as itself
-            files.update(_write_each(graphs, names[1:], folder))
-    return files
+        cut = 1
+    return dict(in_two(_write_each, names, cut, graphs, folder))
 
 
-def _write_each(graphs: Graphs, names: Iterable[str], folder: Path) -> dict[str, Path]:
-    files = {}
+def _write_each(names: list[str], graphs: Graphs, folder: Path) -> list[tuple[str, Path]]:
+    files = []
     for name in names:
-        files[name] = path = folder / WRITERS[name].filename
+        path = folder / WRITERS[name].filename
         with open(path, "wb") as f:
             for chunk in _chunks(WRITERS[name].make(graphs)):
                 f.write(chunk)
+        files.append((name, path))
     return files
 
 

@@ -71,6 +71,21 @@ class Forked(Generic[T]):
         self._receive.close()
 
 
+def in_two(func: Callable[..., list[T]], items: list[Any], cut: int, *args: Any) -> list[T]:
+    """`func(items, *args)`, the items from `cut` on done by a forked helper while this
+    process does those before it, where forking can be done and both halves have items. A
+    helper that fails is done again here, so that its error is raised as itself."""
+    helper = Forked.start(func, items[cut:], *args) if 0 < cut < len(items) else None
+    if helper is None:
+        return func(items, *args)
+    done = func(items[:cut], *args)
+    try:
+        done.extend(helper.result())
+    except ChildError:
+        done.extend(func(items[cut:], *args))
+    return done
+
+
 class ChildError(RuntimeError):
     """The forked child raised or died; the message has its traceback."""
 

@@ -24,7 +24,7 @@ import yaml
 from kg.characters import FORBIDDEN, NULL_WORDS, decode_utf8, describe_char
 from kg.errors import KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
-from kg.forked import ChildError, Forked
+from kg.forked import in_two
 
 try:  # libyaml is several times faster than the pure-Python loader
     _Loader: type = yaml.CBaseLoader
@@ -108,15 +108,8 @@ def data_files(data_dir: Path) -> tuple[list[Path], list[Problem]]:
 def read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
     """Each of `files` read into its own `Facts`, with its problems, in order. A forked
     helper reads the last files while this process reads the first (see `_halves`)."""
-    first, second = _halves(files)
-    helper = Forked.start(_read_each, second) if second else None
-    read = _read_each(first if helper else files)
-    if helper is not None:
-        try:
-            read.extend(helper.result())
-        except ChildError:  # read them here, and so report whatever went wrong
-            read.extend(_read_each(second))
-    return read
+    first, _ = _halves(files)
+    return in_two(_read_each, files, len(first))
 
 
 PARALLEL_BYTES = 512 * 1024

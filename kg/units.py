@@ -45,7 +45,7 @@ from kg.coverage import Counts, quoted_counts, summary_line
 from kg.errors import Problem
 from kg.export import WRITERS, Output, write_file
 from kg.facts import Facts, NamedQuote, SourcePos
-from kg.forked import ChildError, Forked
+from kg.forked import in_two
 from kg.graph_view import GraphView
 from kg.load import data_files, read_each
 from kg.namespaces import ID
@@ -369,18 +369,7 @@ def _make_units(
     """The unit of each (file, facts) of `items`; a forked helper makes the second half
     when there are enough of them to be worth it."""
     cut = len(items) // 2 if sum(len(f.entities) for _, f in items) >= PARALLEL_ENTITIES else 0
-    helper = None
-    if cut:
-        helper = Forked.start(_make_each, items[cut:], schema, sources, types, quotes)
-    if helper is None:
-        cut = len(items)
-    made = _make_each(items[:cut], schema, sources, types, quotes)
-    if helper is not None:
-        try:
-            made.extend(helper.result())
-        except ChildError:  # made here instead, where any error is raised as itself
-            made.extend(_make_each(items[cut:], schema, sources, types, quotes))
-    return made
+    return in_two(_make_each, items, cut, schema, sources, types, quotes)
 
 
 def _make_each(

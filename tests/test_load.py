@@ -402,7 +402,7 @@ def _read_in_two(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         started.append(helper)
         return helper
 
-    monkeypatch.setattr(LOAD.Forked, "start", counted)
+    monkeypatch.setattr(forked.Forked, "start", counted)
     return started
 
 
