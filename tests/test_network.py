@@ -274,10 +274,3 @@ def test_the_page_data_made_in_parts_is_the_data_made_whole(value: dict[str, obj
     parts = list(_script_json_parts(value, batch=3))
     assert "".join(parts) == _script_json(value)
     assert json.loads("".join(parts)) == value
-    # with the text of each member of its objects made already, one at a time
-    texts = {
-        key: {k: _script_json({k: v})[1:-1] for k, v in member.items()}
-        for key, member in value.items()
-        if isinstance(member, dict)
-    }
-    assert "".join(_script_json_parts(value, batch=3, texts=texts)) == _script_json(value)
