@@ -153,34 +153,6 @@ class NetworkPart:
     statements: dict[str, dict[str, Any]]  # statement IRI → page data, with its quotes
     evidence: dict[str, dict[str, Any]]  # passage IRI → page data
     sources: dict[str, dict[str, Any]]  # source document IRI → title, publisher, date
-    # the explorer page's text of each statement and passage, when made (`with_texts`)
-    texts: dict[str, dict[str, str]] | None = None
-
-    def with_texts(self) -> NetworkPart:
-        """This part, with the explorer page's text of each of its statements and passages,
-        so that a page made of kept parts does not encode them again."""
-        statements, evidence = _page_statements(self), _page_evidence(self)
-        self.texts = {
-            "statements": {k: _script_json({k: v})[1:-1] for k, v in statements.items()},
-            "evidence": {k: _script_json({k: v})[1:-1] for k, v in evidence.items()},
-        }
-        return self
-
-
-def _page_statements(part: NetworkPart) -> dict[str, dict[str, Any]]:
-    """The page data of the part's statements (without their quotes), by local id."""
-    return {
-        _local_name(iri): {f: v for f, v in st.items() if f != "quotes"}
-        for iri, st in part.statements.items()
-    }
-
-
-def _page_evidence(part: NetworkPart) -> dict[str, dict[str, Any]]:
-    """The page data of the part's passages (without their source's IRI), by local id."""
-    return {
-        _local_name(iri): {k: v for k, v in e.items() if k != "source_iri"}
-        for iri, e in part.evidence.items()
-    }
 
 
 def network_part(
@@ -279,13 +251,6 @@ def join_network(parts: Iterable[NetworkPart], schema: Schema) -> nx.MultiDiGrap
         _local_name(iri): {k: v for k, v in evidence[iri].items() if k != "source_iri"}
         for iri in sorted(evidence)
     }
-    if all(part.texts is not None for part in parts):  # the page's texts, made already
-        texts: dict[str, dict[str, str]] = {"statements": {}, "evidence": {}}
-        for part in parts:
-            assert part.texts is not None
-            for member, found in part.texts.items():
-                texts[member].update(found)
-        net.graph["texts"] = texts
     cited_sources = sorted({e["source_iri"] for e in evidence.values() if e["source_iri"]})
     net.graph["sources"] = {
         _local_name(iri): _source_entry(documents.get(iri), iri, nodes, schema)
@@ -681,7 +646,7 @@ def _render(
     )
     before, after = page.split(_DATA_MARK)
     yield before
-    yield from _script_json_parts(data, texts=net.graph.get("texts"))
+    yield from _script_json_parts(data)
     yield after
 
 
@@ -745,32 +710,15 @@ def _script_json(value: object) -> str:
     return text
 
 
-def _script_json_parts(
-    value: dict[str, Any],
-    batch: int = 2048,
-    texts: Mapping[str, Mapping[str, str]] | None = None,
-) -> Iterator[str]:
+def _script_json_parts(value: dict[str, Any], batch: int = 2048) -> Iterator[str]:
     """`_script_json(value)` in parts: the members of `value`'s lists and objects are
     encoded `batch` at a time, in `value`'s key order (the same text: JSON sorts keys, and
-    a batch's text is its items' texts between commas). `texts` may give, for an object
-    of `value`, the text of each of its members, made already (`NetworkPart.with_texts`)."""
+    a batch's text is its items' texts between commas)."""
     yield "{"
     for i, key in enumerate(sorted(value)):
         member = value[key]
         head = ("," if i else "") + _script_json(key) + ":"
-        known = (texts or {}).get(key)
-        if (
-            isinstance(member, dict)
-            and member
-            and known is not None
-            and member.keys() <= known.keys()
-        ):
-            keys = sorted(member)
-            yield head + "{"
-            for j in range(0, len(keys), batch):
-                yield ("," if j else "") + ",".join(known[k] for k in keys[j : j + batch])
-            yield "}"
-        elif isinstance(member, list) and member:
+        if isinstance(member, list) and member:
             yield head + "["
             for j in range(0, len(member), batch):
                 yield ("," if j else "") + _script_json(member[j : j + batch])[1:-1]

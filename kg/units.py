@@ -605,7 +605,7 @@ def _network(
         entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
         whole = network_part(cast(Graph, view), schema, positions, texts, entities, every)
         for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
-            parts[name] = part.with_texts()
+            parts[name] = part
             write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))
     return join_network((parts[names[u.path]] for u in gathered.units), schema)
 
