@@ -143,6 +143,7 @@ def _check(
     and the explorer) are written into the folder `spool` by a forked second process while
     the checks run."""
     schema = read_schema(ontology_dir)
+    shapes, rules = read_shapes(ontology_dir), read_rules(queries_dir)
     # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
     checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
     built = build_graph(checked, schema)
@@ -155,23 +156,22 @@ def _check(
         # the child reads the graph through `built.view`'s index of the triples, so it
         # starts before the store is made (the shapes and rules here need the store)
         job = Forked.start(write_formats, built, schema, texts, ahead, spool)
-    _check_graph(built, checked.warnings, ontology_dir, queries_dir, job)
+    _check_graph(built, checked.warnings, shapes, rules, job)
     return Result(schema, checked, built), job
 
 
 def _check_graph(
     built: Built,
     warnings: Iterable[Problem],
-    ontology_dir: str | Path | None,
-    queries_dir: str | Path | None,
+    shapes: Graph,
+    rules: dict[str, Question],
     job: Forked[dict[str, Path]] | None,
     near: Callable[[Graph, dict[str, Question]], bool] | None = None,
 ) -> None:
-    """Check the shapes and rules on `built`; raise `KgError` with any problem (and stop
-    the helper `job`). If `near` says that they pass near what changed since the last
+    """Check the `shapes` and `rules` on `built`; raise `KgError` with any problem (and
+    stop the helper `job`). If `near` says that they pass near what changed since the last
     build (which passed them all), nothing more is checked."""
     try:
-        shapes, rules = read_shapes(ontology_dir), read_rules(queries_dir)
         if near is not None and near(shapes, rules):
             return
         problems = check_shapes(built, shapes)
@@ -400,7 +400,8 @@ def _build_units(
             # it needs no graph: it starts now, while the graph is joined and checked here
             job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
         try:
-            reach = units.reach(read_shapes(onto), read_rules(queries))
+            shapes, rules = read_shapes(onto), read_rules(queries)
+            reach = units.reach(shapes, rules)
             linked = gathered.join(schema, build_cache.checks_digest(onto, queries), reach)
         except BaseException:
             if job is not None:
@@ -414,7 +415,7 @@ def _build_units(
         if len(built.nt) > SPILL_BYTES:
             built.spill()
         collector.trim()
-        _check_graph(built, linked.warnings, onto, queries, job, linked.check_near)
+        _check_graph(built, linked.warnings, shapes, rules, job, linked.check_near)
         outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
         coverage = linked.coverage_line(texts)
         linked.save(folder, nets, outputs)
