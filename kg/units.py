@@ -305,7 +305,10 @@ def gather(
     if not _read(files, units, facts):
         return None
     new: dict[str, Unit] = {}
-    made = _make_units(list(facts.items()), schema, sources, types, quotes)
+    items = list(facts.items())
+    # a forked helper makes the second half when there are enough to be worth it
+    cut = len(items) // 2 if sum(len(f.entities) for _, f in items) >= PARALLEL_ENTITIES else 0
+    made = in_two(_make_each, items, cut, schema, sources, types, quotes)
     for path, unit in zip(facts, made, strict=True):
         if unit is None:
             return None
@@ -359,19 +362,6 @@ def _holds(unit: Unit, types: Mapping[str, str], quotes: Mapping[str, NamedQuote
     return True
 
 
-def _make_units(
-    items: list[tuple[str, Facts]],
-    schema: Schema,
-    sources: dict[str, SourceText],
-    types: dict[str, str],
-    quotes: dict[str, NamedQuote],
-) -> list[Unit | None]:
-    """The unit of each (file, facts) of `items`; a forked helper makes the second half
-    when there are enough of them to be worth it."""
-    cut = len(items) // 2 if sum(len(f.entities) for _, f in items) >= PARALLEL_ENTITIES else 0
-    return in_two(_make_each, items, cut, schema, sources, types, quotes)
-
-
 def _make_each(
     items: list[tuple[str, Facts]],
     schema: Schema,
@@ -379,6 +369,7 @@ def _make_each(
     types: dict[str, str],
     quotes: dict[str, NamedQuote],
 ) -> list[Unit | None]:
+    """The unit of each (file, facts) of `items`."""
     return [_make_unit(path, one, schema, sources, types, quotes) for path, one in items]
 
 
