@@ -138,7 +138,7 @@ def _check(
     queries_dir: str | Path | None,
     ahead: list[str] | None = None,
     spool: Path | None = None,
-) -> tuple[Result, Forked[dict[str, Path]] | None]:
+) -> tuple[Result, Forked[dict[str, Output]] | None]:
     """`check`; the formats named in `ahead` (those made from the entity network: GraphML
     and the explorer) are written into the folder `spool` by a forked second process while
     the checks run."""
@@ -165,7 +165,7 @@ def _check_graph(
     warnings: Iterable[Problem],
     shapes: Graph,
     rules: dict[str, Question],
-    job: Forked[dict[str, Path]] | None,
+    job: Forked[dict[str, Output]] | None,
     near: Callable[[Graph, dict[str, Question]], bool] | None = None,
 ) -> None:
     """Check the `shapes` and `rules` on `built`; raise `KgError` with any problem (and
@@ -242,7 +242,7 @@ def build(
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
     ahead = _ahead(formats)
-    with _spool() as spool:
+    with _spool(Path(out_dir)) as spool:
         result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, spool)
         result.outputs = _write(result.built, result.schema, _texts(result), out_dir, formats, job)
     return result
@@ -264,12 +264,16 @@ def _ahead(formats: list[str] | None) -> list[str]:
 
 
 @contextlib.contextmanager
-def _spool() -> Iterator[Path | None]:
+def _spool(out: Path) -> Iterator[Path | None]:
     """A temporary folder for the helper's files (the N-Triples wait in a temporary file
-    too); None where there is no usable one: then all is done in this process, in memory."""
+    too); None where there is no usable one: then all is done in this process, in memory.
+    It is in `out` where that folder exists already, so that the helper's files are moved
+    into place, not copied (see `export_graph`)."""
+    where = out if out.is_dir() else None
     with contextlib.ExitStack() as stack:
         try:
-            spool = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-")))
+            made = tempfile.TemporaryDirectory(prefix=".kg-", dir=where)
+            spool = Path(stack.enter_context(made))
         except OSError:
             spool = None
         yield spool
@@ -282,14 +286,14 @@ def _write(
     texts: dict[str, str],
     out_dir: str | Path,
     formats: list[str] | None,
-    job: Forked[dict[str, Path]] | None,
+    job: Forked[dict[str, Output]] | None,
     patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
 ) -> list[Output]:
     """Export a checked `built` once its checks are done, with the helper `job`'s files
     (and `patches`: see `export_graph`)."""
     built.release_store()  # the checks are done; the writers read the triples
 
-    def written() -> dict[str, Path] | None:  # called once the RDF files are written
+    def written() -> dict[str, Output] | None:  # called once the RDF files are written
         if job is None:
             return None
         try:
@@ -391,7 +395,7 @@ def _build_units(
         return None
     texts = {k: s.text for k, s in sorted(sources.items())}
     ahead = _ahead(formats)
-    with _spool() as spool:
+    with _spool(out) as spool:
         nets = job = None
         if spool is not None and ahead:  # the helper makes the network from the units
             nets = spool / "network"

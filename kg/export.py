@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -27,7 +27,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.build import Built, read_chunks
+from kg.build import Built
 from kg.facts import SourcePos
 from kg.forked import in_two
 from kg.namespaces import PREFIXES
@@ -303,8 +303,9 @@ def write_formats(
     names: Iterable[str],
     folder: Path,
     network: Callable[[], nx.MultiDiGraph] | None = None,
-) -> dict[str, Path]:
-    """Write each named format of `built` into `folder` (format name → file written);
+) -> dict[str, Output]:
+    """Write each named format of `built` into `folder` (format name → file written, with
+    its size and digest);
     `network` makes the entity network, if not `Graphs.network` (with no `built`, only
     the formats made from the network can be written).
 
@@ -321,15 +322,30 @@ def write_formats(
     return dict(in_two(_write_each, names, cut, graphs, folder))
 
 
-def _write_each(names: list[str], graphs: Graphs, folder: Path) -> list[tuple[str, Path]]:
-    files = []
-    for name in names:
-        path = folder / WRITERS[name].filename
-        with open(path, "wb") as f:
-            for chunk in _chunks(WRITERS[name].make(graphs)):
-                f.write(chunk)
-        files.append((name, path))
-    return files
+def _write_each(names: list[str], graphs: Graphs, folder: Path) -> list[tuple[str, Output]]:
+    return [(n, _write_file(folder, WRITERS[n].filename, WRITERS[n].make(graphs))) for n in names]
+
+
+def _write_file(folder: Path, filename: str, data: bytes | Iterable[bytes]) -> Output:
+    """`data` written into `folder/filename` as it comes, with its size and digest (the
+    digest is of the bytes in memory: the file is not read back)."""
+    digest, size = hashlib.sha256(), 0
+    with open(folder / filename, "wb") as f:
+        for chunk in _chunks(data):
+            f.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    return Output(filename, folder / filename, size, digest.hexdigest())
+
+
+def _take(made: Output, folder: Path) -> Output:
+    """The file `made` moved into `folder` (copied where it is on another file system)."""
+    target = folder / made.name
+    try:
+        os.replace(made.path, target)
+    except OSError:
+        shutil.copyfile(made.path, target)
+    return replace(made, path=target)
 
 
 def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
@@ -344,7 +360,7 @@ def export_graph(
     *,
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
-    written: Callable[[], Mapping[str, Path] | None] | None = None,
+    written: Callable[[], Mapping[str, Output] | None] | None = None,
     patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
@@ -354,7 +370,8 @@ def export_graph(
     `positions` and `texts` (see `Graphs`) add `file:line` and whole sentences to the
     network view. `written` waits for `write_formats` of the same inputs (run by a helper
     while the other formats are written here) and gives its files, or None if it failed:
-    those formats are then written here. `patches` may make a format another way (see
+    those formats are then written here. The helper's files are moved, not copied, where
+    they are on the file system of `out_dir`. `patches` may make a format another way (see
     `kg.patch`), or give None: it is then written as usual.
     """
     out = Path(out_dir)
@@ -371,13 +388,10 @@ def export_graph(
 
     def stage(filename: str, data: bytes | Iterable[bytes]) -> None:
         # each file leaves memory once staged; one made in chunks is written as it is made
-        digest, size = hashlib.sha256(), 0
-        with open(staging / filename, "wb") as f:
-            for chunk in _chunks(data):
-                f.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-        files[filename] = Output(filename, out / filename, size, digest.hexdigest())
+        keep(_write_file(staging, filename, data))
+
+    def keep(staged: Output) -> None:  # listed under the name it will have in `out`
+        files[staged.name] = replace(staged, path=out / staged.name)
 
     try:
         for n in names:
@@ -387,8 +401,10 @@ def export_graph(
         if written is not None and pending:
             ahead = written() or {}
             for n in pending:
-                made = read_chunks(ahead[n]) if n in ahead else WRITERS[n].make(graphs)
-                stage(WRITERS[n].filename, made)
+                if n in ahead:
+                    keep(_take(ahead[n], staging))
+                else:
+                    stage(WRITERS[n].filename, WRITERS[n].make(graphs))
         listed = [files[WRITERS[n].filename] for n in names]
         manifest = {
             "files": [

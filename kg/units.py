@@ -16,11 +16,11 @@ same N-Triples, positions, counts and warnings; tested). It is None when anythin
 and the caller runs the whole build, which reports every problem as it always does.
 
 From the index the last build left (`_Index`) the join also knows which subjects may have
-changed: the subjects of every unit made again, as it was and as it is. Then `graph.ttl`
-and `graph.jsonld` are patched (`Linked.patches`, `kg.patch`), the shapes and rules run
-only near the change (`Linked.check_near`), and the coverage line is measured again only
-for the sources whose passages changed (`Linked.coverage_line`). Beside each unit, its part
-of the explorer's network is kept (`Gathered.network`).
+changed: those whose lines differ between a unit made again and the unit it replaces.
+Then `graph.ttl` and `graph.jsonld` are patched (`Linked.patches`, `kg.patch`), the shapes
+and rules run only near the change (`Linked.check_near`), and the coverage line is measured
+again only for the sources whose passages changed (`Linked.coverage_line`). Beside each
+unit, its part of the explorer's network is kept (`Gathered.network`).
 """
 
 from __future__ import annotations
@@ -249,7 +249,9 @@ class Gathered:
         previous = _load(self.folder / INDEX, _index_name(self.context), _Index)
         changed = None
         if previous is not None:
-            changed = _changed(previous, self.names, self.new, self.replaced, self.folder)
+            changed = _changed(
+                previous, self.units, self.names, self.new, self.replaced, self.folder
+            )
         return _join(self, schema, previous, changed, checks, reach)
 
     def network(self, schema: Schema, texts: Mapping[str, str], spool: Path) -> nx.MultiDiGraph:
@@ -318,14 +320,16 @@ def gather(
 
 def _changed(
     previous: _Index,
+    units: list[Unit],
     names: dict[str, str],
     new: dict[str, Unit],
     replaced: dict[str, Unit],
     folder: Path,
 ) -> set[str] | None:
-    """The subjects whose lines may differ from the last build's: those of every file's
-    unit made again, as it was and as it is (the vocabulary's: see `_join`); None if
-    unknown."""
+    """The subjects whose lines may differ from the last build's: those whose lines in a
+    file's unit differ from the lines in the unit the last build had for that file (the
+    vocabulary's: see `_join`); None if unknown."""
+    now = {u.path: u.part.blocks for u in units}
     changed: set[str] = set()
     for path, name in previous.units.items():
         if names.get(path) == name and path not in new:
@@ -334,10 +338,18 @@ def _changed(
         old = old or _load(folder / name, name, Unit)
         if old is None:
             return None
-        changed.update(old.part.blocks)
-    for unit in new.values():
-        changed.update(unit.part.blocks)
+        changed.update(_differing(old.part.blocks, now.get(path, {})))
+    for path, blocks in now.items():
+        if path not in previous.units:
+            changed.update(blocks)
     return changed
+
+
+def _differing(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> Iterator[str]:
+    """The subjects with other lines in `new` than in `old` (or in only one of them)."""
+    for subject in old.keys() | new.keys():
+        if old.get(subject) != new.get(subject):
+            yield subject
 
 
 def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> bool:

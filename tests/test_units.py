@@ -301,6 +301,27 @@ def test_a_touched_output_is_written_whole_not_patched(
     assert patched_formats == ["json-ld"]
 
 
+def test_only_the_subjects_whose_lines_changed_are_written_anew(
+    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A label edited in places.yaml: of the file's many subjects, the patches write anew
+    only the entity's own (its label is one of its lines), and still give a clean build."""
+    rewritten: list[set[str]] = []
+
+    def spying(name: str, old: Path, before: Any, after: Any, changed: Any, schema: Any) -> Any:
+        rewritten.append(set(changed))
+        return patched(name, old, before, after, changed, schema)
+
+    monkeypatch.setattr(units, "patched", spying)
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert rewritten == [{"<https://w3id.org/gba-kg/id/guangzhou>"}] * 2  # Turtle, JSON-LD
+
+
 @pytest.fixture
 def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per run of the shapes on the whole graph."""
