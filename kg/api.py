@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,7 +25,7 @@ from kg.export import NETWORK_FORMATS, Graphs, Output, export_graph, write_file,
 from kg.facts import Facts, SourcePos
 from kg.forked import ChildError, Forked
 from kg.graph_facts import GraphFact, graph_facts
-from kg.load import SOURCES_DIR, find_data_files, load_facts
+from kg.load import SOURCES_DIR, load_facts
 from kg.network import focus_network, render_network
 from kg.ontology import Schema, read_schema
 from kg.query import label_index, load_store, resolve_question, run_question
@@ -248,12 +247,6 @@ def build(
     return result
 
 
-UNITS_MAX_BYTES = 24 << 20
-"""The most YAML (24 MiB, about 50,000 entities) that a cached `kg build` builds file by
-file (`kg.units`). Above it, the build runs whole, as `--no-cache` does: building by file
-keeps each file's triples beside the graph's, which at 100,000 entities (47 MB of YAML)
-took 4.0 GiB in the build and 5.1 GiB in its helper, against 3.2 GiB for the whole build."""
-
 SPILL_BYTES = 256 << 20
 """A rebuild from units keeps N-Triples smaller than this in memory (see `Built.spill`)."""
 
@@ -361,11 +354,7 @@ def build_cached(
         record, outputs = hit
         summary = {**record.summary, "outputs": [str(o.path) for o in outputs]}
         return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
-    report = None
-    if sum(p.stat().st_size for p in find_data_files(data)) <= UNITS_MAX_BYTES:
-        report = _build_units(data, out, onto, queries, formats)
-    else:  # too large to keep by file (see UNITS_MAX_BYTES): built whole
-        shutil.rmtree(out / build_cache.CACHE_DIR / build_cache.UNITS_DIR, ignore_errors=True)
+    report = _build_units(data, out, onto, queries, formats)
     if report is None:  # a problem: the whole build finds and reports every one
         report = BuildReport.of(
             build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
@@ -400,8 +389,13 @@ def _build_units(
         if spool is not None and ahead:  # the helper makes the network from the units
             nets = spool / "network"
             nets.mkdir()
+        # Made again in part, the network needs no joined graph: the helper starts now,
+        # while the graph is joined and checked here. Made anew, it needs the whole graph:
+        # the helper starts once it is joined and the units' triples are let go, so that
+        # it does not hold them too (MEASURE).
+        late = nets is not None and gathered.mostly_new
+        if nets is not None and not late:
             network = functools.partial(gathered.network, schema, texts, nets)
-            # it needs no graph: it starts now, while the graph is joined and checked here
             job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
         try:
             shapes, rules = read_shapes(onto), read_rules(queries)
@@ -416,9 +410,13 @@ def _build_units(
                 job.cancel()
             return None
         built = linked.built
-        if len(built.nt) > SPILL_BYTES:
-            built.spill()
+        linked.keep(folder)
+        if late or len(built.nt) > SPILL_BYTES:
+            built.spill()  # the late helper reads the graph from the file too
         collector.trim()
+        if late and nets is not None:
+            network = functools.partial(gathered.network, schema, texts, nets, built)
+            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
         _check_graph(built, linked.warnings, shapes, rules, job, linked.check_near)
         outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
         coverage = linked.coverage_line(texts)

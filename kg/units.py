@@ -185,12 +185,23 @@ class Linked:
 
         return {name: functools.partial(make, name) for name in PATCHABLE}
 
+    def keep(self, folder: Path) -> None:
+        """Write the units made by this build into `folder`, then let the triples of every
+        unit go: they are in `built` now (760 MB at 100k entities). A later build may use
+        the units written even if this one fails its shapes or rules: a unit is the file's
+        own checks and triples, and the checks that need every file run on each build."""
+        for name in sorted(self._new):
+            write_file(folder / name, _pickled(name, self._keep[name]))
+        self._new = set()
+        for unit in self._keep.values():
+            unit.part.blocks, unit.objects = {}, []
+
     def save(
         self, folder: Path, networks: Path | None = None, outputs: Iterable[Output] = ()
     ) -> None:
-        """Write the units made by this build into `folder`, with the network parts that
-        `network` wrote into `networks`, and remove the others there; and record the
-        `outputs` written, for the next build to patch (`kg.patch`)."""
+        """Write the units made by this build into `folder` (`keep`), with the network
+        parts that `network` wrote into `networks`, and remove the others there; and record
+        the `outputs` written, for the next build to patch (`kg.patch`)."""
         by_file = {WRITERS[n].filename: n for n in PATCHABLE}
         index = _Index(
             {u.path: name for name, u in self._keep.items()},
@@ -200,8 +211,7 @@ class Linked:
             self.checks,
             self._coverage,
         )
-        for name in sorted(self._new):
-            write_file(folder / name, _pickled(name, self._keep[name]))
+        self.keep(folder)
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
             if _unit_of(made.name) in self._keep:
                 write_file(folder / made.name, made.read_bytes())
@@ -254,12 +264,25 @@ class Gathered:
             )
         return _join(self, schema, previous, changed, checks, reach)
 
-    def network(self, schema: Schema, texts: Mapping[str, str], spool: Path) -> nx.MultiDiGraph:
+    def network(
+        self,
+        schema: Schema,
+        texts: Mapping[str, str],
+        spool: Path,
+        graph: Built | None = None,
+    ) -> nx.MultiDiGraph:
         """The explorer's network of the data (what `network_graph` makes of the joined
         graph), from the network part kept beside each unit that was not made again; the
-        other parts are made, and written into `spool` for `Linked.save`."""
+        other parts are made, and written into `spool` for `Linked.save`. They are made
+        from the joined `graph` if given (once `Linked.keep` has let the units' triples
+        go), else from a graph of just the triples of their units."""
         with collector.paused():
-            return _network(self, schema, texts, spool)
+            return _network(self, schema, texts, spool, graph)
+
+    @property
+    def mostly_new(self) -> bool:
+        """Whether most units were made by this build (as in a first build)."""
+        return len(self.new) > len(self.units) * MOST_CHANGED
 
 
 def gather(
@@ -576,7 +599,11 @@ def _load(path: Path, name: str, kind: type[T]) -> T | None:
 
 
 def _network(
-    gathered: Gathered, schema: Schema, texts: Mapping[str, str], spool: Path
+    gathered: Gathered,
+    schema: Schema,
+    texts: Mapping[str, str],
+    spool: Path,
+    graph: Built | None,
 ) -> nx.MultiDiGraph:
     names, new = gathered.names, {gathered.names[path] for path in gathered.new}
     parts: dict[str, NetworkPart] = {}
@@ -589,16 +616,10 @@ def _network(
             parts[name] = kept
         else:
             missing.append((name, unit))
-    if missing:  # a view of the parts of the graph that these units made
+    if missing:
         prefix = str(ID)
         every = {URIRef(prefix + eid) for unit in gathered.units for eid in unit.types}
-        blocks = part_blocks((u.part for _, u in missing), schema)
-        document = b"".join(blocks[s] for s in subject_order(blocks))
-        del blocks
-        view = GraphView(
-            lambda: _store(document),
-            lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
-        )
+        view = _units_view([u for _, u in missing], schema) if graph is None else _view(graph)
         positions = {  # their entities' and statements' (a passage's are not shown)
             URIRef(node): SourcePos(path, line)
             for _, u in missing
@@ -607,10 +628,30 @@ def _network(
         }
         entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
         whole = network_part(cast(Graph, view), schema, positions, texts, entities, every)
+        del view, positions  # before the network is joined: at 100k entities, 1.5 GB
+        if graph is not None:
+            graph.release_store()
         for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
             parts[name] = part
             write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))
+        del whole
     return join_network((parts[names[u.path]] for u in gathered.units), schema)
+
+
+def _units_view(units: list[Unit], schema: Schema) -> GraphView:
+    """A view of the parts of the graph that `units` made."""
+    blocks = part_blocks((u.part for u in units), schema)
+    document = b"".join(blocks[s] for s in subject_order(blocks))
+    del blocks
+    return GraphView(
+        lambda: _store(document),
+        lambda: ox.parse(document, format=ox.RdfFormat.N_TRIPLES, lenient=True),
+    )
+
+
+def _view(graph: Built) -> GraphView:
+    """A view of `graph` (as `Built.view`, but freed once no longer used)."""
+    return GraphView(lambda: graph.store, lambda: graph.triples)
 
 
 def _store(document: bytes) -> ox.Store:

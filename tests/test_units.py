@@ -404,19 +404,3 @@ def test_an_index_left_by_other_code_is_not_read(
         real_data, tmp_path / "clean"
     )
     assert patched_formats == []
-
-
-def test_data_above_the_limit_is_built_whole(
-    real_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_files: list[str]
-) -> None:
-    out = tmp_path / "out"
-    build_cached(real_data, out)
-    assert (out / CACHE_DIR / UNITS_DIR).is_dir()
-    monkeypatch.setattr(api, "UNITS_MAX_BYTES", 1000)
-    EDITS["a label"][0](real_data)
-    checked_files.clear()
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
-        real_data, tmp_path / "clean"
-    )
-    assert checked_files == []  # built whole, not file by file
-    assert not (out / CACHE_DIR / UNITS_DIR).exists()
