@@ -438,7 +438,7 @@ def join_parts(
         blocks = part_blocks(parts, schema)
     if order is None:
         order = subject_order(blocks)
-    built = Built(b"".join(blocks[s] for s in order), _places=parts)
+    built = Built(b"".join(map(blocks.__getitem__, order)), _places=parts)
     built.statements = sum(part.statements for part in parts)
     return built
 
@@ -450,10 +450,9 @@ def part_blocks(parts: Iterable[GraphPart], schema: Schema) -> dict[str, bytes]:
     blocks: dict[str, bytes] = {}
     shared: dict[str, list[bytes]] = {}
     for found in [*(part.blocks for part in parts), vocabulary]:
-        for s, block in found.items():
-            first = blocks.setdefault(s, block)
-            if first is not block:
-                shared.setdefault(s, [first]).append(block)
+        for s in blocks.keys() & found.keys():  # few: the dicts themselves are merged in C
+            shared.setdefault(s, [blocks[s]]).append(found[s])
+        blocks.update(found)
     for s, several in shared.items():
         blocks[s] = merge_blocks(s, several)
     return blocks

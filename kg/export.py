@@ -322,8 +322,20 @@ def write_formats(
     return dict(in_two(_write_each, names, cut, graphs, folder))
 
 
-def _write_each(names: list[str], graphs: Graphs, folder: Path) -> list[tuple[str, Output]]:
-    return [(n, _write_file(folder, WRITERS[n].filename, WRITERS[n].make(graphs))) for n in names]
+def _write_each(
+    names: list[str],
+    graphs: Graphs,
+    folder: Path,
+    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
+) -> list[tuple[str, Output]]:
+    """Each named format written into `folder`, patched where `patches` can (see
+    `export_graph`)."""
+    out = []
+    for name in names:
+        patch = patches[name]() if patches and name in patches else None
+        data = WRITERS[name].make(graphs) if patch is None else patch
+        out.append((name, _write_file(folder, WRITERS[name].filename, data)))
+    return out
 
 
 def _write_file(folder: Path, filename: str, data: bytes | Iterable[bytes]) -> Output:
@@ -394,10 +406,11 @@ def export_graph(
         files[staged.name] = replace(staged, path=out / staged.name)
 
     try:
-        for n in names:
-            if n not in pending:
-                patch = patches[n]() if patches and n in patches else None
-                stage(WRITERS[n].filename, WRITERS[n].make(graphs) if patch is None else patch)
+        todo = [n for n in names if n not in pending]
+        # written whole, the formats after the first are written by a forked helper
+        cut = 1 if len(todo) > 1 and not patches else 0
+        for _, staged in in_two(_write_each, todo, cut, graphs, staging, patches):
+            keep(staged)
         if written is not None and pending:
             ahead = written() or {}
             for n in pending:
