@@ -3,8 +3,11 @@ a forked process while the checks run, and the graph written once as sorted N-Tr
 
 from __future__ import annotations
 
+import errno
 import gc
+import hashlib
 import importlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -25,15 +28,22 @@ def _plain(result: kg.Result) -> dict[str, bytes]:
     return {w.filename: w.write(graphs) for w in WRITERS.values()}
 
 
-def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Fork on any machine, and collect the helpers the build starts."""
+def _count_forks(
+    monkeypatch: pytest.MonkeyPatch, others: list[object] | None = None
+) -> list[object]:
+    """Fork on any machine, and collect the network helpers the build starts (and, in
+    `others`, the names of the items any other helper was given)."""
     monkeypatch.setattr(FORKED, "can_fork", lambda: True)
     started: list[object] = []
     start = FORKED.Forked.start
 
-    def counted(*args: Any) -> object:
-        started.append(start(*args))
-        return started[-1]
+    def counted(func: Any, *args: Any) -> object:
+        helper = start(func, *args)
+        if func is API.write_formats:
+            started.append(helper)
+        elif others is not None:
+            others.append(args[0])
+        return helper
 
     monkeypatch.setattr(API.Forked, "start", counted)
     return started
@@ -42,9 +52,11 @@ def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_build_outputs_are_those_of_the_plain_writers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = _count_forks(monkeypatch)
+    others: list[object] = []
+    started = _count_forks(monkeypatch, others)
     result = kg.build(ROOT / "data", tmp_path)
     assert len(started) == 1 and started[0] is not None  # the network files came from a child
+    assert ["nt", "turtle"] in others  # and these RDF files from another
     for filename, data in _plain(result).items():
         assert (tmp_path / filename).read_bytes() == data, filename
 
@@ -77,7 +89,7 @@ def test_only_the_asked_formats_are_forked(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_the_childs_files_leave_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The helper writes its files into a temporary folder; the parent copies them into the
+    """The helper writes its files into a temporary folder; the parent moves them into the
     output and removes the folder, after a good build and after a failed one. The build's
     N-Triples, kept in a temporary file out of memory, go with the result."""
     started = _count_forks(monkeypatch)
@@ -120,3 +132,28 @@ def test_a_build_without_a_temporary_folder_works_in_memory(
     assert started == [] and result.built.spilled is None
     for filename, data in _plain(result).items():
         assert (tmp_path / filename).read_bytes() == data, filename
+
+
+def test_the_childs_files_are_copied_from_another_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the helper's folder cannot be renamed into the output (another file system),
+    its files are copied, and the manifest lists the same bytes."""
+    _count_forks(monkeypatch)
+    export = importlib.import_module("kg.export")
+    rename = os.replace
+
+    def across(src: Any, dst: Any) -> None:
+        if Path(src).name in ("graph.graphml", "network.html") and ".kg-" in str(src):
+            if Path(dst).parent.name.startswith(".kg-"):  # into the staging folder
+                raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(src, dst)
+
+    monkeypatch.setattr(export.os, "replace", across)
+    result = kg.build(ROOT / "data", tmp_path)
+    plain = _plain(result)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    for item in manifest["files"]:
+        data = (tmp_path / item["name"]).read_bytes()
+        assert data == plain[item["name"]]
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (item["bytes"], item["sha256"])
