@@ -21,7 +21,15 @@ from kg.build import Built, build_graph
 from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
 from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
-from kg.export import NETWORK_FORMATS, Graphs, Output, export_graph, write_file, write_formats
+from kg.export import (
+    NETWORK_FORMATS,
+    Graphs,
+    Output,
+    Patch,
+    export_graph,
+    write_file,
+    write_formats,
+)
 from kg.facts import Facts, SourcePos
 from kg.forked import ChildError, Forked
 from kg.graph_facts import GraphFact, graph_facts
@@ -280,7 +288,7 @@ def _write(
     out_dir: str | Path,
     formats: list[str] | None,
     job: Forked[dict[str, Output]] | None,
-    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
+    patches: Mapping[str, Patch] | None = None,
 ) -> list[Output]:
     """Export a checked `built` once its checks are done, with the helper `job`'s files
     (and `patches`: see `export_graph`)."""
@@ -394,9 +402,10 @@ def _build_units(
         # the helper starts once it is joined and the units' triples are let go, so that
         # it does not hold them too (at 100k entities its peak went from 5.1 to 2.9 GiB).
         late = nets is not None and gathered.mostly_new
+        graphml = gathered.network_patches(out)
         if nets is not None and not late:
             network = functools.partial(gathered.network, schema, texts, nets)
-            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
+            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network, graphml)
         try:
             shapes, rules = read_shapes(onto), read_rules(queries)
             reach = units.reach(shapes, rules)
@@ -416,9 +425,10 @@ def _build_units(
         collector.trim()
         if late and nets is not None:
             network = functools.partial(gathered.network, schema, texts, nets, built)
-            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network)
+            job = Forked.start(write_formats, None, schema, texts, ahead, spool, network, graphml)
         _check_graph(built, linked.warnings, shapes, rules, job, linked.check_near)
-        outputs = _write(built, schema, texts, out, formats, job, linked.patches(out, schema))
+        patches = {**graphml, **linked.patches(out, schema)}
+        outputs = _write(built, schema, texts, out, formats, job, patches)
         coverage = linked.coverage_line(texts)
         linked.save(folder, nets, outputs)
     return BuildReport(

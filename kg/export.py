@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -197,31 +197,70 @@ def write_graphml(graphs: Graphs) -> Iterator[bytes]:
     network it cannot write that way (a value that is not text, no nodes) goes through
     networkx itself. In chunks of a few thousand elements."""
     network = graphs.network
-    nodes = [
-        (str(node), [(k, v) for k, v in attrs.items() if k in _GRAPHML_NODE])
-        for node, attrs in network.nodes(data=True)
-    ]
+    nodes = [(str(node), graphml_node_data(attrs)) for node, attrs in network.nodes(data=True)]
     edges = [
-        (
-            str(u),
-            str(v),
-            f"{u}--{key}--{v}",
-            [("quotes", "\n".join(attrs["quotes"]))]
-            + [(k, x) for k, x in attrs.items() if k in _GRAPHML_EDGE],
-        )
+        (str(u), str(v), f"{u}--{key}--{v}", graphml_edge_data(attrs))
         for u, v, key, attrs in network.edges(keys=True, data=True)
     ]
     values = [x for _, data in nodes for _, x in data] + [x for *_, data in edges for _, x in data]
     if not nodes or not all(type(x) is str for x in values):
         yield _graphml_by_networkx(nodes, edges)
         return
+    keys = graphml_keys(
+        [attrs for _, attrs in network.nodes(data=True)],
+        [attrs for *_, attrs in network.edges(keys=True, data=True)],
+    )
+    out = [graphml_head(keys)]
+    for i, (node, data) in enumerate(nodes):
+        graphml_element(out, "node", graphml_node_head(node), data, keys)
+        if i % 4096 == 4095:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    for i, (u, v, key, data) in enumerate(edges):
+        graphml_element(out, "edge", graphml_edge_head(u, v, key), data, keys)
+        if i % 4096 == 4095:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    out.append(GRAPHML_TAIL)
+    yield "".join(out).encode("utf-8")
+
+
+# GraphML's parts, as `write_graphml` writes them (`kg.patch` patches the file with them)
+GRAPHML_TAIL = "  </graph>\n</graphml>\n"
+# the escaping networkx's GraphML gets from ElementTree
+_attr, _text = ElementTree._escape_attrib, ElementTree._escape_cdata  # type: ignore[attr-defined]
+
+
+def graphml_node_data(attrs: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The data a network node's GraphML element holds."""
+    return [(k, v) for k, v in attrs.items() if k in _GRAPHML_NODE]
+
+
+def graphml_edge_data(attrs: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The data a network edge's GraphML element holds."""
+    quotes = [("quotes", "\n".join(attrs["quotes"]))]
+    return quotes + [(k, x) for k, x in attrs.items() if k in _GRAPHML_EDGE]
+
+
+def graphml_keys(
+    nodes: Sequence[Mapping[str, Any]], edges: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, str], str]:
+    """The GraphML key (`d0`…) of each (scope, data name) of a network's `nodes` and
+    `edges` (their attributes), in the order first used."""
     keys: dict[tuple[str, str], str] = {}
-    for scope, items in (("node", nodes), ("edge", edges)):
-        for *_, data in items:
-            for name, _ in data:
-                keys.setdefault((scope, name), f"d{len(keys)}")
-    # the escaping networkx's GraphML gets from ElementTree
-    attr, text = ElementTree._escape_attrib, ElementTree._escape_cdata  # type: ignore[attr-defined]
+    for scope, items, names in (("node", nodes, _GRAPHML_NODE), ("edge", edges, _GRAPHML_EDGE)):
+        first = items[0].keys() if items else None
+        # as a rule every item has the same attributes: the first one's are all there are
+        alike = first is not None and all(attrs.keys() == first for attrs in items)
+        for attrs in items[:1] if alike else items:
+            for name in ("quotes", *attrs) if scope == "edge" else attrs:
+                if name in names or (scope == "edge" and name == "quotes"):
+                    keys.setdefault((scope, name), f"d{len(keys)}")
+    return keys
+
+
+def graphml_head(keys: Mapping[tuple[str, str], str]) -> str:
+    """The text of a GraphML file up to its first element."""
     out = [
         "<?xml version='1.0' encoding='utf-8'?>\n"
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -229,37 +268,41 @@ def write_graphml(graphs: Graphs) -> Iterator[bytes]:
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     ]
-    for (scope, name), key in reversed(keys.items()):
+    for (scope, name), key in reversed(list(keys.items())):
         out.append(
-            f'  <key id="{key}" for="{scope}" attr.name="{attr(name)}" attr.type="string" />\n'
+            f'  <key id="{key}" for="{scope}" attr.name="{_attr(name)}" attr.type="string" />\n'
         )
     out.append('  <graph edgedefault="directed">\n')
+    return "".join(out)
 
-    def element(tag: str, head: str, scope: str, data: list[tuple[str, str]]) -> None:
-        if not data:
-            out.append(f"    <{tag} {head} />\n")
-            return
-        out.append(f"    <{tag} {head}>\n")
-        for name, value in data:
-            key = keys[(scope, name)]
-            if value:
-                out.append(f'      <data key="{key}">{text(value)}</data>\n')
-            else:
-                out.append(f'      <data key="{key}" />\n')
-        out.append(f"    </{tag}>\n")
 
-    for i, (node, data) in enumerate(nodes):
-        element("node", f'id="{attr(node)}"', "node", data)
-        if i % 4096 == 4095:
-            yield "".join(out).encode("utf-8")
-            out.clear()
-    for i, (u, v, key, data) in enumerate(edges):
-        element("edge", f'source="{attr(u)}" target="{attr(v)}" id="{attr(key)}"', "edge", data)
-        if i % 4096 == 4095:
-            yield "".join(out).encode("utf-8")
-            out.clear()
-    out.append("  </graph>\n</graphml>\n")
-    yield "".join(out).encode("utf-8")
+def graphml_node_head(node: str) -> str:
+    return f'id="{_attr(node)}"'
+
+
+def graphml_edge_head(u: str, v: str, key: str) -> str:
+    return f'source="{_attr(u)}" target="{_attr(v)}" id="{_attr(key)}"'
+
+
+def graphml_element(
+    out: list[str],
+    tag: str,
+    head: str,
+    data: list[tuple[str, str]],
+    keys: Mapping[tuple[str, str], str],
+) -> None:
+    """Add to `out` the text of one node or edge element (`tag`) of a GraphML file."""
+    if not data:
+        out.append(f"    <{tag} {head} />\n")
+        return
+    out.append(f"    <{tag} {head}>\n")
+    for name, value in data:
+        key = keys[(tag, name)]
+        if value:
+            out.append(f'      <data key="{key}">{_text(value)}</data>\n')
+        else:
+            out.append(f'      <data key="{key}" />\n')
+    out.append(f"    </{tag}>\n")
 
 
 def _graphml_by_networkx(
@@ -292,6 +335,10 @@ WRITERS: dict[str, Writer] = {
 """Every output format, by the name `--format` takes."""
 
 
+Patch = Callable[[Graphs], Iterable[bytes] | None]
+"""A function that makes a format of a graph another way (from the last build's file: see
+`kg.patch`), or gives None: the format is then written as usual."""
+
 NETWORK_FORMATS = ("graphml", "html")
 """The formats made from the entity network (which `kg build` writes in a second process)."""
 
@@ -303,6 +350,7 @@ def write_formats(
     names: Iterable[str],
     folder: Path,
     network: Callable[[], nx.MultiDiGraph] | None = None,
+    patches: Mapping[str, Patch] | None = None,
 ) -> dict[str, Output]:
     """Write each named format of `built` into `folder` (format name → file written, with
     its size and digest);
@@ -319,20 +367,20 @@ def write_formats(
     if len(names) > 1 and set(names) <= set(NETWORK_FORMATS):  # one writer in a second helper
         graphs.network  # noqa: B018 - made once, before the fork: both writers read it
         cut = 1
-    return dict(in_two(_write_each, names, cut, graphs, folder))
+    return dict(in_two(_write_each, names, cut, graphs, folder, patches))
 
 
 def _write_each(
     names: list[str],
     graphs: Graphs,
     folder: Path,
-    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
+    patches: Mapping[str, Patch] | None = None,
 ) -> list[tuple[str, Output]]:
     """Each named format written into `folder`, patched where `patches` can (see
     `export_graph`)."""
     out = []
     for name in names:
-        patch = patches[name]() if patches and name in patches else None
+        patch = patches[name](graphs) if patches and name in patches else None
         data = WRITERS[name].make(graphs) if patch is None else patch
         out.append((name, _write_file(folder, WRITERS[name].filename, data)))
     return out
@@ -373,7 +421,7 @@ def export_graph(
     positions: Mapping[URIRef, SourcePos] | None = None,
     texts: Mapping[str, str] | None = None,
     written: Callable[[], Mapping[str, Output] | None] | None = None,
-    patches: Mapping[str, Callable[[], Iterable[bytes] | None]] | None = None,
+    patches: Mapping[str, Patch] | None = None,
 ) -> list[Output]:
     """Write the chosen formats (all by default) and `manifest.json` into `out_dir`.
 
@@ -398,10 +446,6 @@ def export_graph(
     staging = Path(tempfile.mkdtemp(prefix=".kg-", dir=out))
     files: dict[str, Output] = {}
 
-    def stage(filename: str, data: bytes | Iterable[bytes]) -> None:
-        # each file leaves memory once staged; one made in chunks is written as it is made
-        keep(_write_file(staging, filename, data))
-
     def keep(staged: Output) -> None:  # listed under the name it will have in `out`
         files[staged.name] = replace(staged, path=out / staged.name)
 
@@ -417,7 +461,7 @@ def export_graph(
                 if n in ahead:
                     keep(_take(ahead[n], staging))
                 else:
-                    stage(WRITERS[n].filename, WRITERS[n].make(graphs))
+                    keep(_write_each([n], graphs, staging, patches)[0][1])
         listed = [files[WRITERS[n].filename] for n in names]
         manifest = {
             "files": [
@@ -425,7 +469,7 @@ def export_graph(
                 for o in sorted(listed, key=lambda o: o.name)
             ]
         }
-        stage(MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+        keep(_write_file(staging, MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode()))
         for o in listed:
             os.replace(staging / o.name, o.path)
         os.replace(staging / MANIFEST, out / MANIFEST)  # manifest last

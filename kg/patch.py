@@ -2,9 +2,13 @@
 
 Turtle and JSON-LD are written subject by subject, in the order of `graph.nt`, and a
 subject's text depends only on its own triples. So when a rebuild knows which subjects may
-have changed (`kg.units` does: those of the files made again), it writes the others' text
-as the last build left it, and writes only the changed subjects anew, with the same
-writers. The result is the file a clean build writes (tested), at the cost of copying.
+have changed (`kg.units` does: those whose lines differ), it writes the others' text as
+the last build left it, and writes only the changed subjects anew, with the same writers
+(`patched`). GraphML is written element by element: a node's element depends only on its
+entity, an edge's on the statements of its ends; so the elements of the entities of the
+files made again, and of the edges at them, are written anew, the others copied
+(`patched_graphml`). The result is the file a clean build writes (tested), at the cost of
+copying.
 
 The last build's file is used only if it is as that build left it (the same size,
 modification time and inode: `file_state`); otherwise, or if anything does not add up,
@@ -16,12 +20,25 @@ from __future__ import annotations
 import mmap
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import networkx as nx
+
 from kg.build import Built
-from kg.export import WRITERS, Graphs
+from kg.export import (
+    GRAPHML_TAIL,
+    WRITERS,
+    Graphs,
+    graphml_edge_data,
+    graphml_edge_head,
+    graphml_element,
+    graphml_head,
+    graphml_keys,
+    graphml_node_data,
+    graphml_node_head,
+)
 from kg.ontology import Schema
 
 
@@ -179,5 +196,122 @@ def _write(
         if run is not None:
             yield doc[run[0] : run[1]]
         yield blocks.tail
+    finally:
+        doc.close()
+
+
+def patched_graphml(
+    old: Path, network: nx.MultiDiGraph, fresh: Container[str]
+) -> Iterator[bytes] | None:
+    """`graph.graphml` of `network` (as `kg.export.write_graphml` writes it) made from
+    `old`, the last build's: the element of a node or edge is copied from it, unless the
+    node or an end of the edge is in `fresh` (the entities of the files made again: a
+    node's data comes from its entity, an edge's from the statements of its ends), or it
+    is not there. None if `old` does not fit."""
+    nodes = list(network.nodes(data=True))
+    edges = list(network.edges(keys=True, data=True))
+    keys = graphml_keys([attrs for _, attrs in nodes], [attrs for *_, attrs in edges])
+    head, tail = graphml_head(keys).encode(), GRAPHML_TAIL.encode()
+    try:
+        with open(old, "rb") as f:
+            doc = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # e.g. an empty file
+        return None
+    found = _graphml_elements(doc, head, tail)
+    if found is None or not nodes:
+        doc.close()
+        return None
+    pieces: list[tuple[int, int] | str] = []
+    for node, attrs in nodes:
+        where = None if node in fresh else found.get((b"node", graphml_node_head(node).encode()))
+        if where is None:
+            data = graphml_node_data(attrs)
+            if not all(type(x) is str for _, x in data):
+                doc.close()
+                return None
+            text: list[str] = []
+            graphml_element(text, "node", graphml_node_head(node), data, keys)
+            pieces.append("".join(text))
+        else:
+            pieces.append(where)
+    for u, v, key, attrs in edges:
+        edge = graphml_edge_head(u, v, f"{u}--{key}--{v}")
+        fresh_edge = u in fresh or v in fresh
+        where = None if fresh_edge else found.get((b"edge", edge.encode()))
+        if where is None:
+            data = graphml_edge_data(attrs)
+            if not all(type(x) is str for _, x in data):
+                doc.close()
+                return None
+            text = []
+            graphml_element(text, "edge", edge, data, keys)
+            pieces.append("".join(text))
+        else:
+            pieces.append(where)
+    return _graphml_write(doc, head, tail, pieces)
+
+
+def _graphml_elements(
+    doc: mmap.mmap, head: bytes, tail: bytes
+) -> dict[tuple[bytes, bytes], tuple[int, int]] | None:
+    """Where each element of the GraphML `doc` lies, by its tag and head (`id="…"`, or
+    `source="…" target="…" id="…"`); None if `doc` does not have this `head` and `tail`, or
+    does not hold nodes then edges between."""
+    if len(doc) < len(head) + len(tail) or doc[: len(head)] != head:
+        return None
+    end = len(doc) - len(tail)
+    if doc[end:] != tail:
+        return None
+    body = doc[len(head) : end]
+    cut = body.find(b"\n    <edge ")
+    cut = len(body) if cut < 0 else cut + 1
+    found: dict[tuple[bytes, bytes], tuple[int, int]] = {}
+    for tag, start, stop in ((b"node", 0, cut), (b"edge", cut, len(body))):
+        run, opening = body[start:stop], b"    <" + tag + b" "
+        if not run:
+            continue
+        if not run.startswith(opening) or not run.endswith(b"\n"):
+            return None
+        # each element is `opening`, its piece, and a line break
+        pieces = run[len(opening) : -1].split(b"\n" + opening)
+        at = len(head) + start
+        for piece in pieces:
+            close = piece.find(b">")
+            if close < 0:
+                return None
+            size = len(opening) + len(piece) + 1
+            found[(tag, piece[:close].removesuffix(b" /"))] = (at, at + size)
+            at += size
+    return found
+
+
+def _graphml_write(
+    doc: mmap.mmap, head: bytes, tail: bytes, pieces: list[tuple[int, int] | str]
+) -> Iterator[bytes]:
+    """The new file, in parts: runs of the old file's elements are copied whole."""
+    try:
+        yield head
+        out: list[bytes] = []
+        run: tuple[int, int] | None = None
+        for piece in pieces:
+            if isinstance(piece, tuple):
+                if run is not None and piece[0] == run[1]:
+                    run = (run[0], piece[1])
+                    continue
+                if run is not None:
+                    out.append(doc[run[0] : run[1]])
+                run = piece
+                continue
+            if run is not None:
+                out.append(doc[run[0] : run[1]])
+                run = None
+            out.append(piece.encode("utf-8"))
+            if len(out) > 4096:
+                yield b"".join(out)
+                out.clear()
+        if run is not None:
+            out.append(doc[run[0] : run[1]])
+        out.append(tail)
+        yield b"".join(out)
     finally:
         doc.close()

@@ -30,7 +30,7 @@ import hashlib
 import pickle
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
@@ -43,7 +43,7 @@ from kg import collector
 from kg.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
 from kg.coverage import Counts, quoted_counts, summary_line
 from kg.errors import Problem
-from kg.export import WRITERS, Output, write_file
+from kg.export import WRITERS, Graphs, Output, Patch, write_file
 from kg.facts import Facts, NamedQuote, SourcePos
 from kg.forked import in_two
 from kg.graph_view import GraphView
@@ -51,7 +51,7 @@ from kg.load import data_files, read_each
 from kg.namespaces import ID
 from kg.network import NetworkPart, join_network, network_part
 from kg.ontology import Schema
-from kg.patch import PATCHABLE, file_state, patched
+from kg.patch import PATCHABLE, file_state, patched, patched_graphml
 from kg.questions import Question
 from kg.quotes import QuoteMatch, SourceText
 from kg.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
@@ -170,14 +170,14 @@ class Linked:
     def entities(self) -> int:
         return sum(self.entities_per_class.values())
 
-    def patches(self, out: Path, schema: Schema) -> dict[str, Callable[[], Iterator[bytes] | None]]:
-        """For each format `kg.patch` can patch, a function that makes it from the last
+    def patches(self, out: Path, schema: Schema) -> dict[str, Patch]:
+        """For each RDF format `kg.patch` can patch, a function that makes it from the last
         build's file in `out`, or gives None."""
         previous, changed = self.previous, self.changed
         if previous is None or changed is None:
             return {}
 
-        def make(name: str) -> Iterator[bytes] | None:
+        def make(name: str, graphs: Graphs) -> Iterator[bytes] | None:
             old = out / WRITERS[name].filename
             if previous.outputs.get(name) != file_state(old):
                 return None
@@ -202,7 +202,7 @@ class Linked:
         """Write the units made by this build into `folder` (`keep`), with the network
         parts that `network` wrote into `networks`, and remove the others there; and record
         the `outputs` written, for the next build to patch (`kg.patch`)."""
-        by_file = {WRITERS[n].filename: n for n in PATCHABLE}
+        by_file = {WRITERS[n].filename: n for n in [*PATCHABLE, "graphml"]}
         index = _Index(
             {u.path: name for name, u in self._keep.items()},
             self.subjects,
@@ -246,6 +246,28 @@ class Gathered:
     replaced: dict[str, Unit]  # file → kept unit made again (what it took no longer holds)
     folder: Path
     context: str  # what every unit depends on besides its file (see `gather`)
+    previous: _Index | None  # what the last build left
+
+    def network_patches(self, out: Path) -> dict[str, Patch]:
+        """A function that patches the last build's `graph.graphml` in `out` (see
+        `kg.patch.patched_graphml`), or gives None; none if there is no last build."""
+        previous = self.previous
+        if previous is None:
+            return {}
+        fresh = {  # the entities of the files whose unit is not the last build's
+            eid
+            for unit in self.units
+            if unit.path in self.new or previous.units.get(unit.path) != self.names[unit.path]
+            for eid in unit.types
+        }
+
+        def make(graphs: Graphs) -> Iterator[bytes] | None:
+            old = out / WRITERS["graphml"].filename
+            if previous is None or previous.outputs.get("graphml") != file_state(old):
+                return None
+            return patched_graphml(old, graphs.network, fresh)
+
+        return {"graphml": make}
 
     def join(self, schema: Schema, checks: str = "", reach: int | None = None) -> Linked | None:
         """The checks that need every file, and the graph of them all (see `link`).
@@ -255,8 +277,7 @@ class Gathered:
         passed the same checks, `Linked.near` gives the nodes whose results may have
         changed (within `reach` steps back from a changed node) and the triples those
         results depend on."""
-        # an index left by other code (another version of kg) is not read
-        previous = _load(self.folder / INDEX, _index_name(self.context), _Index)
+        previous = self.previous
         changed = None
         if previous is not None:
             changed = _changed(
@@ -338,7 +359,10 @@ def gather(
         if unit is None:
             return None
         units[path] = new[path] = unit
-    return Gathered([units[str(p)] for p in files], names, new, replaced, folder, context)
+    # an index left by other code (another version of kg) is not read
+    previous = _load(folder / INDEX, _index_name(context), _Index)
+    units_in_order = [units[str(p)] for p in files]
+    return Gathered(units_in_order, names, new, replaced, folder, context, previous)
 
 
 def _changed(

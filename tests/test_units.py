@@ -16,7 +16,7 @@ from kg import api, units
 from kg.api import BuildReport, build, build_cached
 from kg.cache import CACHE_DIR, UNITS_DIR
 from kg.errors import KgError
-from kg.patch import patched
+from kg.patch import patched, patched_graphml
 from kg.shapes import check_shapes
 from kg.validate import check_file
 
@@ -139,9 +139,11 @@ def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def patched_formats(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The formats `kg.patch` made from the last build's files (not written whole)."""
+def patched_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[], list[str]]:
+    """The formats `kg.patch` made from the last build's files (not written whole), sorted.
+    GraphML is patched in the build's helper process: it leaves a mark in a file."""
     made: list[str] = []
+    marks = tmp_path / "patched-graphml"
 
     def spying(name: str, *args: Any) -> Any:
         found = patched(name, *args)
@@ -149,8 +151,21 @@ def patched_formats(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             made.append(name)
         return found
 
+    def spying_graphml(*args: Any) -> Any:
+        found = patched_graphml(*args)
+        if found is not None:
+            with open(marks, "a", encoding="utf-8") as f:
+                f.write("graphml\n")
+        return found
+
     monkeypatch.setattr(units, "patched", spying)
-    return made
+    monkeypatch.setattr(units, "patched_graphml", spying_graphml)
+
+    def formats() -> list[str]:
+        found = marks.read_text(encoding="utf-8").split() if marks.exists() else []
+        return sorted(made + found)
+
+    return formats
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
@@ -158,7 +173,7 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
     real_data: Path,
     tmp_path: Path,
     checked_files: list[str],
-    patched_formats: list[str],
+    patched_formats: Callable[[], list[str]],
     edit: str,
 ) -> None:
     out = tmp_path / "out"
@@ -176,7 +191,7 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
         assert cached[0] == "builds"
         assert len(checked_files) == again, checked_files
         assert cached != first
-        assert sorted(patched_formats) == ["json-ld", "turtle"]
+        assert patched_formats() == ["graphml", "json-ld", "turtle"]
         if "look-alike" in edit:
             assert len(cached[2]) == 2 and "GUANGZHOU" in cached[2][0]  # zh and en
 
@@ -281,7 +296,7 @@ def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, d
 
 @pytest.mark.parametrize("how", ["edited", "deleted", "another build's"])
 def test_a_touched_output_is_written_whole_not_patched(
-    real_data: Path, tmp_path: Path, patched_formats: list[str], how: str
+    real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]], how: str
 ) -> None:
     out = tmp_path / "out"
     build_cached(real_data, out)
@@ -298,7 +313,7 @@ def test_a_touched_output_is_written_whole_not_patched(
     assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
         real_data, tmp_path / "clean"
     )
-    assert patched_formats == ["json-ld"]
+    assert patched_formats() == ["graphml", "json-ld"]
 
 
 def test_only_the_subjects_whose_lines_changed_are_written_anew(
@@ -320,6 +335,50 @@ def test_only_the_subjects_whose_lines_changed_are_written_anew(
         real_data, tmp_path / "clean"
     )
     assert rewritten == [{"<https://w3id.org/gba-kg/id/guangzhou>"}] * 2  # Turtle, JSON-LD
+
+
+def test_an_edited_graphml_is_written_whole_not_patched(
+    real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]]
+) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    graphml = (out / "graph.graphml").read_bytes()
+    (out / "graph.graphml").write_bytes(graphml.replace(b"Guangzhou", b"Canton", 1))
+    _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert patched_formats() == ["json-ld", "turtle"]
+
+
+def test_a_symmetric_edge_drawn_from_an_unchanged_file_is_written_anew(
+    real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]]
+) -> None:
+    """`linked-with` is symmetric: the edge between the two airports is drawn from
+    baiyun-airport (the lower id, in transport.yaml), but carries the quotes of the
+    statement of shenzhen-baoan-airport, moved here to a file of its own. A new quote there
+    must reach the patched GraphML, though transport.yaml did not change."""
+    transport = real_data / "transport.yaml"
+    text = transport.read_text(encoding="utf-8")
+    start = text.index("  - id: shenzhen-baoan-airport\n")
+    end = text.index("\n\n", start) + 2
+    transport.write_text(text[:start] + text[end:], encoding="utf-8")
+    moved = real_data / "airports-shenzhen.yaml"
+    header = "source: duite-2020-11-zhang-shuofu-interview\nentities:\n"
+    moved.write_text(header + text[start:end], encoding="utf-8")
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    _replace(
+        "airports-shenzhen.yaml",
+        "linked-with: baiyun-airport",
+        'linked-with: {value: baiyun-airport, quote: "深圳宝安国际机场"}',
+    )(real_data)
+    cached = _outcome(lambda: build_cached(real_data, out), out)
+    assert cached == _clean(real_data, tmp_path / "clean")
+    assert "graphml" in patched_formats()
+    graphml = cached[4]["graph.graphml"].decode()
+    edge = graphml[graphml.index('source="baiyun-airport" target="shenzhen-baoan-airport"') :]
+    assert "深圳宝安国际机场</data>" in edge[: edge.index("</edge>")]
 
 
 @pytest.fixture
@@ -390,7 +449,7 @@ def test_a_changed_rule_checks_the_whole_graph(
 
 
 def test_an_index_left_by_other_code_is_not_read(
-    real_data: Path, tmp_path: Path, patched_formats: list[str]
+    real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]]
 ) -> None:
     """After an upgrade of kg, what the last build left is of another version: every unit
     is made again and nothing is patched, whatever the old index holds."""
@@ -403,4 +462,4 @@ def test_an_index_left_by_other_code_is_not_read(
     assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
         real_data, tmp_path / "clean"
     )
-    assert patched_formats == []
+    assert patched_formats() == []
