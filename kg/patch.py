@@ -252,36 +252,44 @@ def patched_graphml(
 
 
 def _graphml_elements(
-    doc: mmap.mmap, head: bytes, tail: bytes
+    doc: mmap.mmap, head: bytes, tail: bytes, window: int = 1 << 22
 ) -> dict[tuple[bytes, bytes], tuple[int, int]] | None:
     """Where each element of the GraphML `doc` lies, by its tag and head (`id="…"`, or
     `source="…" target="…" id="…"`); None if `doc` does not have this `head` and `tail`, or
-    does not hold nodes then edges between."""
+    does not hold nodes then edges between. Read `window` bytes at a time."""
     if len(doc) < len(head) + len(tail) or doc[: len(head)] != head:
         return None
     end = len(doc) - len(tail)
     if doc[end:] != tail:
         return None
-    body = doc[len(head) : end]
-    cut = body.find(b"\n    <edge ")
-    cut = len(body) if cut < 0 else cut + 1
+    cut = doc.find(b"\n    <edge ", len(head), end)
+    cut = end if cut < 0 else cut + 1
     found: dict[tuple[bytes, bytes], tuple[int, int]] = {}
-    for tag, start, stop in ((b"node", 0, cut), (b"edge", cut, len(body))):
-        run, opening = body[start:stop], b"    <" + tag + b" "
-        if not run:
+    for tag, start, stop in ((b"node", len(head), cut), (b"edge", cut, end)):
+        if start == stop:
             continue
-        if not run.startswith(opening) or not run.endswith(b"\n"):
-            return None
         # each element is `opening`, its piece, and a line break
-        pieces = run[len(opening) : -1].split(b"\n" + opening)
-        at = len(head) + start
-        for piece in pieces:
-            close = piece.find(b">")
-            if close < 0:
+        opening = b"    <" + tag + b" "
+        sep = b"\n" + opening
+        if doc[start : start + len(opening)] != opening or doc[stop - 1 : stop] != b"\n":
+            return None
+        at = start
+        while at < stop:
+            upto = stop  # whole elements from `at`, about `window` bytes of them
+            if at + window < stop:
+                last = doc.rfind(sep, at, at + window)
+                if last <= at:
+                    last = doc.find(sep, at + 1, stop)
+                upto = stop if last < 0 else last + 1
+            for piece in doc[at + len(opening) : upto - 1].split(sep):
+                close = piece.find(b">")
+                if close < 0:
+                    return None
+                size = len(opening) + len(piece) + 1
+                found[(tag, piece[:close].removesuffix(b" /"))] = (at, at + size)
+                at += size
+            if at != upto:
                 return None
-            size = len(opening) + len(piece) + 1
-            found[(tag, piece[:close].removesuffix(b" /"))] = (at, at + size)
-            at += size
     return found
 
 

@@ -4,6 +4,7 @@ errors), and checks and builds again only the files it must."""
 
 from __future__ import annotations
 
+import mmap
 import pickle
 import shutil
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from kg import api, units
 from kg.api import BuildReport, build, build_cached
 from kg.cache import CACHE_DIR, UNITS_DIR
 from kg.errors import KgError
-from kg.patch import patched, patched_graphml
+from kg.export import GRAPHML_TAIL
+from kg.patch import _graphml_elements, patched, patched_graphml
 from kg.shapes import check_shapes
 from kg.validate import check_file
 
@@ -349,6 +351,30 @@ def test_an_edited_graphml_is_written_whole_not_patched(
         real_data, tmp_path / "clean"
     )
     assert patched_formats() == ["json-ld", "turtle"]
+
+
+def test_the_graphml_elements_are_found_whatever_the_window(
+    real_data: Path, tmp_path: Path
+) -> None:
+    """The last build's GraphML is read a window at a time: any window finds every element
+    where it is (the patch copies them from there)."""
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    text = (out / "graph.graphml").read_bytes()
+    head = text[: text.index(b"    <node ")]
+    with open(out / "graph.graphml", "rb") as f:
+        doc = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        whole = _graphml_elements(doc, head, GRAPHML_TAIL.encode())
+        assert whole is not None and len(whole) == text.count(b"\n    <node ") + text.count(
+            b"\n    <edge "
+        )
+        for window in (1, 64, 1000, 1 << 16):
+            assert _graphml_elements(doc, head, GRAPHML_TAIL.encode(), window) == whole
+        doc.close()
+    for (tag, element_head), (start, end) in whole.items():
+        element = text[start:end]
+        assert element.startswith(b"    <" + tag + b" " + element_head)
+        assert element.endswith(b" />\n") or element.endswith(b"</" + tag + b">\n")
 
 
 def test_a_symmetric_edge_drawn_from_an_unchanged_file_is_written_anew(
