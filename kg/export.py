@@ -277,10 +277,12 @@ def graphml_head(keys: Mapping[tuple[str, str], str]) -> str:
 
 
 def graphml_node_head(node: str) -> str:
+    """The attributes of a node's GraphML element."""
     return f'id="{_attr(node)}"'
 
 
 def graphml_edge_head(u: str, v: str, key: str) -> str:
+    """The attributes of an edge's GraphML element (`key`: its id)."""
     return f'source="{_attr(u)}" target="{_attr(v)}" id="{_attr(key)}"'
 
 
