@@ -116,15 +116,9 @@ def patched(
     if head is None:
         return None
     new_texts = blocks.split(made, head)
-    try:
-        f = open(old, "rb")
-    except OSError:
+    doc = _mapped(old)
+    if doc is None:
         return None
-    with f:
-        try:
-            doc = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # e.g. an empty file
-            return None
     old_texts = blocks.split(doc, head)
     if new_texts is None or len(new_texts) != len(fresh) or old_texts is None:
         doc.close()
@@ -212,43 +206,50 @@ def patched_graphml(
     edges = list(network.edges(keys=True, data=True))
     keys = graphml_keys([attrs for _, attrs in nodes], [attrs for *_, attrs in edges])
     head, tail = graphml_head(keys).encode(), GRAPHML_TAIL.encode()
-    try:
-        with open(old, "rb") as f:
-            doc = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # e.g. an empty file
+    doc = _mapped(old)
+    if doc is None:
         return None
     found = _graphml_elements(doc, head, tail)
     if found is None or not nodes:
         doc.close()
         return None
+    # each element: its tag, head, whether it must be written anew, and its data
+    elements = [
+        ("node", graphml_node_head(node), node in fresh, graphml_node_data, attrs)
+        for node, attrs in nodes
+    ] + [
+        (
+            "edge",
+            graphml_edge_head(u, v, f"{u}--{key}--{v}"),
+            u in fresh or v in fresh,
+            graphml_edge_data,
+            attrs,
+        )
+        for u, v, key, attrs in edges
+    ]
     pieces: list[tuple[int, int] | str] = []
-    for node, attrs in nodes:
-        where = None if node in fresh else found.get((b"node", graphml_node_head(node).encode()))
-        if where is None:
-            data = graphml_node_data(attrs)
-            if not all(type(x) is str for _, x in data):
-                doc.close()
-                return None
-            text: list[str] = []
-            graphml_element(text, "node", graphml_node_head(node), data, keys)
-            pieces.append("".join(text))
-        else:
+    for tag, element_head, anew, data_of, attrs in elements:
+        where = None if anew else found.get((tag.encode(), element_head.encode()))
+        if where is not None:
             pieces.append(where)
-    for u, v, key, attrs in edges:
-        edge = graphml_edge_head(u, v, f"{u}--{key}--{v}")
-        fresh_edge = u in fresh or v in fresh
-        where = None if fresh_edge else found.get((b"edge", edge.encode()))
-        if where is None:
-            data = graphml_edge_data(attrs)
-            if not all(type(x) is str for _, x in data):
-                doc.close()
-                return None
-            text = []
-            graphml_element(text, "edge", edge, data, keys)
-            pieces.append("".join(text))
-        else:
-            pieces.append(where)
+            continue
+        data = data_of(attrs)
+        if not all(type(x) is str for _, x in data):
+            doc.close()
+            return None
+        text: list[str] = []
+        graphml_element(text, tag, element_head, data, keys)
+        pieces.append("".join(text))
     return _graphml_write(doc, head, tail, pieces)
+
+
+def _mapped(path: Path) -> mmap.mmap | None:
+    """The file at `path`, mapped read-only; None if it cannot be (missing, empty)."""
+    try:
+        with open(path, "rb") as f:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
 
 
 def _graphml_elements(
