@@ -24,9 +24,10 @@ run: setup ## set up, build the graph from data/ into build/, print the summary
 
 build: run ## same as run
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, and the import layers of kg/ (ARCHITECTURE.md)
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/lint-imports
 
 fmt: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix kg tests bench

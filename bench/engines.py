@@ -17,7 +17,7 @@ from run import timed  # bench/ is on sys.path when this runs as a script
 
 import kg
 from kg.namespaces import ID
-from kg.query import run_question, saved_questions
+from kg.sparql.query import run_question, saved_questions
 
 EXAMPLE_PARAMS = {
     "about": {"entity": "nansha-science-city"},

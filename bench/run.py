@@ -15,7 +15,7 @@ size's peak memory is its own. That process prints, as Markdown tables:
 - three ratios measured in the same process: (1) the whole `kg.build` against the bare parse;
   (2) against a naive pipeline written here (`yaml.safe_load`, rdflib `Graph.add` of an
   equivalent graph, rdflib's Turtle, N-Triples and JSON-LD serialisers); (3) each saved
-  question through `kg.query.run_question` against the same SPARQL on a bare pyoxigraph store;
+  question through `run_question` against the same SPARQL on a bare pyoxigraph store;
 - rebuilds with the build cache: no change, and one file of a hundred changed, against a
   full build (`kg.build(..., cache=False)`);
 - the peak resident set of the build's largest helper process (`RUSAGE_CHILDREN`), which
@@ -89,7 +89,7 @@ def naive_pipeline(data_dir: Path) -> tuple[dict[str, float], int]:
     import yaml
     from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 
-    from kg.ontology import read_schema
+    from kg.pipeline.ontology import read_schema
 
     gba = Namespace("https://w3id.org/gba-kg/ontology#")
     gbr = Namespace("https://w3id.org/gba-kg/id/")
@@ -168,7 +168,7 @@ def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
     import pyoxigraph as ox
 
     from kg.api import build_cached
-    from kg.query import load_store, saved_questions
+    from kg.sparql.query import load_store, saved_questions
 
     out: dict[str, Any] = {"stages": [], "peak_start": peak_mib()}
     measure_stages(data_dir, repeat, out)
@@ -203,11 +203,11 @@ def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
 
 def measure_stages(data_dir: Path, repeat: int, out: dict[str, Any]) -> None:
     """Each stage on its own, in pipeline order, into `out`, with the garbage collector
-    paused as `kg build` pauses it (see `kg.collector`)."""
+    paused as `kg build` pauses it (see `kg.runtime.collector`)."""
     import yaml
 
-    from kg import collector
-    from kg.load import find_data_files
+    from kg.pipeline.load import find_data_files
+    from kg.runtime import collector
 
     files = find_data_files(data_dir)
     out["files"] = len(files)
@@ -231,15 +231,15 @@ def measure_stages(data_dir: Path, repeat: int, out: dict[str, Any]) -> None:
 
 def _stages(data_dir: Path, repeat: int, out: dict[str, Any], stage: Callable[..., Any]) -> None:
     """The stages of `measure_stages`, timed by `stage`."""
-    from kg.build import Built, build_graph
-    from kg.coverage import quoted_coverage
-    from kg.export import WRITERS, Graphs
-    from kg.load import SOURCES_DIR, load_facts
-    from kg.ontology import read_schema
-    from kg.quotes import read_sources
-    from kg.rules import check_rules, read_rules
-    from kg.shapes import check_shapes, read_shapes
-    from kg.validate import check_facts
+    from kg.outputs.export import WRITERS, Graphs
+    from kg.pipeline.build import Built, build_graph
+    from kg.pipeline.load import SOURCES_DIR, load_facts
+    from kg.pipeline.ontology import read_schema
+    from kg.pipeline.quotes import read_sources
+    from kg.pipeline.rules import check_rules, read_rules
+    from kg.pipeline.shapes import check_shapes, read_shapes
+    from kg.pipeline.validate import check_facts
+    from kg.review.coverage import quoted_coverage
 
     def startup() -> tuple[Any, Any, Any]:
         return read_schema(), read_shapes(), read_rules()
@@ -288,7 +288,7 @@ def _stages(data_dir: Path, repeat: int, out: dict[str, Any], stage: Callable[..
 def measure_cache(data_dir: Path, build_dir: Path, repeat: int) -> dict[str, Any]:
     """A rebuild with no change, and with one file of a hundred changed, using the cache."""
     from kg.api import build_cached
-    from kg.load import find_data_files
+    from kg.pipeline.load import find_data_files
 
     def rebuild() -> None:
         build_cached(data_dir, build_dir)
@@ -318,7 +318,7 @@ def measure_questions(
     build_dir: Path, repeat: int, load_store: Any, saved_questions: Any, ox: Any
 ) -> list[tuple[str, int, float, float]]:
     """Each saved question via `run_question` and as bare `store.query` on the same store."""
-    from kg.query import run_question
+    from kg.sparql.query import run_question
 
     params = example_params()
     kg_store = load_store(build_dir)

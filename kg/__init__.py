@@ -18,11 +18,11 @@ from kg.api import (
     view,
 )
 from kg.errors import KgError, Problem
-from kg.export import WRITERS, Output
 from kg.facts import SourcePos
-from kg.ontology import Schema, read_schema
-from kg.query import QueryError
-from kg.results import Answer
+from kg.outputs.export import WRITERS, Output
+from kg.pipeline.ontology import Schema, read_schema
+from kg.sparql.query import QueryError
+from kg.sparql.results import Answer
 
 __all__ = [
     "WRITERS",

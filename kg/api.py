@@ -15,13 +15,12 @@ from typing import cast
 
 from rdflib import Graph
 
-from kg import cache as build_cache
-from kg import collector, units
-from kg.build import Built, build_graph
-from kg.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
-from kg.diff import Diff, diff_sides, read_side
 from kg.errors import KgError, Problem
-from kg.export import (
+from kg.explorer.network import focus_network, render_network
+from kg.facts import Facts, SourcePos
+from kg.incremental import cache as build_cache
+from kg.incremental import units
+from kg.outputs.export import (
     NETWORK_FORMATS,
     Graphs,
     Output,
@@ -30,20 +29,22 @@ from kg.export import (
     write_file,
     write_formats,
 )
-from kg.facts import Facts, SourcePos
-from kg.forked import ChildError, Forked
-from kg.graph_facts import GraphFact, graph_facts
-from kg.load import SOURCES_DIR, load_facts
-from kg.network import focus_network, render_network
-from kg.ontology import Schema, read_schema
-from kg.query import label_index, load_store, resolve_question, run_question
-from kg.questions import Question
-from kg.quotes import QuoteMatch, SourceText, read_sources
-from kg.results import Answer
-from kg.rules import check_rules, read_rules
-from kg.shapes import check_shapes, read_shapes
-from kg.stats import Stats, graph_stats
-from kg.validate import Checked, check_facts
+from kg.pipeline.build import Built, build_graph
+from kg.pipeline.graph_facts import GraphFact, graph_facts
+from kg.pipeline.load import SOURCES_DIR, load_facts
+from kg.pipeline.ontology import Schema, read_schema
+from kg.pipeline.questions import Question
+from kg.pipeline.quotes import QuoteMatch, SourceText, read_sources
+from kg.pipeline.rules import check_rules, read_rules
+from kg.pipeline.shapes import check_shapes, read_shapes
+from kg.pipeline.validate import Checked, check_facts
+from kg.review.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
+from kg.review.diff import Diff, diff_sides, read_side
+from kg.review.stats import Stats, graph_stats
+from kg.runtime import collector
+from kg.runtime.forked import ChildError, Forked
+from kg.sparql.query import label_index, load_store, resolve_question, run_question
+from kg.sparql.results import Answer
 
 
 @dataclass
@@ -345,7 +346,7 @@ def build_cached(
     cache: bool = True,
 ) -> BuildReport:
     """`build`, unless the build cache in `out_dir/.kg-cache/` shows that every input and
-    output is as the last build left them; then nothing is rebuilt (see `kg.cache`).
+    output is as the last build left them; then nothing is rebuilt (see `kg.incremental.cache`).
 
     With `cache=False` the build always runs, and the cache record is removed.
     """
@@ -383,7 +384,7 @@ def _build_units(
     formats: list[str] | None,
 ) -> BuildReport | None:
     """`build`, each data file from its unit kept in `out` where it still holds (see
-    `kg.units`); None if the data has a problem (then nothing is written)."""
+    `kg.incremental.units`); None if the data has a problem (then nothing is written)."""
     schema = read_schema(onto)
     sources = _sources(data)
     folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR

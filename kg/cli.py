@@ -16,15 +16,15 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
-from kg.diff import DiffError
 from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
-from kg.export import WRITERS
-from kg.load import did_you_mean
-from kg.push import DEFAULT_GRAPH, Auth, PushError, push_graph
-from kg.query import QueryError, saved_questions
-from kg.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
-from kg.serve import Limits
-from kg.serve import serve as run_server
+from kg.outputs.export import WRITERS
+from kg.pipeline.load import did_you_mean
+from kg.review.diff import DiffError
+from kg.sparql.push import DEFAULT_GRAPH, Auth, PushError, push_graph
+from kg.sparql.query import QueryError, saved_questions
+from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
+from kg.sparql.serve import Limits
+from kg.sparql.serve import serve as run_server
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -59,3 +59,11 @@ PREFIXES: dict[str, str] = {
     "dcterms": "http://purl.org/dc/terms/",
 }
 """Prefixes written into every Turtle and JSON-LD output, in this order."""
+
+
+def shorten(iri: str) -> str:
+    """`gbr:guangzhou` for an IRI under one of the project's prefixes, else the IRI."""
+    for prefix, base in PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base) :]}"
+    return iri

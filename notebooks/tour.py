@@ -41,9 +41,9 @@ from IPython.display import HTML, Image, display
 from matplotlib import font_manager
 
 import kg
-from kg.network import network_graph
-from kg.query import saved_questions
-from kg.results import render_table
+from kg.explorer.network import network_graph
+from kg.sparql.query import saved_questions
+from kg.sparql.results import render_table
 
 STARTED = time.perf_counter()
 
@@ -151,7 +151,7 @@ print(render_table(answer, width=140))
 # %% [markdown]
 # ## The entity network · 实体网络
 #
-# `kg.network.network_graph` turns the graph into a networkx multigraph: entities are nodes,
+# `kg.explorer.network.network_graph` turns the graph into a networkx multigraph: entities are nodes,
 # relations between entities are edges (values such as amounts and dates are not). For
 # centrality and paths we use the simple undirected graph.
 

@@ -33,7 +33,8 @@ def test_public_api_is_pinned() -> None:
 
 
 def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
-    # kg/build.py, kg/export.py and kg/load.py share their names with API functions
+    # importing a submodule binds its name on its package: no module of kg/ may be named
+    # like an API function (kg/build.py once shadowed kg.build)
     for name in ("build", "check", "coverage", "diff", "export", "load", "query", "stats", "view"):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import kg
-from kg.export import Graphs
+from kg.outputs.export import Graphs
 from tests.conftest import MINI
 from tests.test_html_escaping import HOSTILE, LINK, QUOTE, write_hostile
 
@@ -277,7 +277,7 @@ def big_network(n: int) -> Any:
     import networkx as nx
 
     from kg.namespaces import KG
-    from kg.ontology import read_schema
+    from kg.pipeline.ontology import read_schema
 
     rng = random.Random(3)
     schema = read_schema()
@@ -297,8 +297,8 @@ def big_network(n: int) -> Any:
 def test_a_few_thousand_nodes_open_and_stay_usable(
     session: Session, site: dict[str, Any], tmp_path: Path
 ) -> None:
-    from kg.network import render_network
-    from kg.ontology import read_schema
+    from kg.explorer.network import render_network
+    from kg.pipeline.ontology import read_schema
 
     net = big_network(2000)
     page = tmp_path / "big.html"
@@ -345,8 +345,8 @@ def drawn(session: Session) -> list[int]:
 def test_above_the_draw_limit_only_the_neighbourhood_picked_is_drawn(
     session: Session, site: dict[str, Any], tmp_path: Path
 ) -> None:
-    from kg.network import focus_network, render_network
-    from kg.ontology import read_schema
+    from kg.explorer.network import focus_network, render_network
+    from kg.pipeline.ontology import read_schema
 
     net = big_network(600)  # over a limit of 50: e123's 2-step neighbourhood fits, e0's not
     sizes = {n: [focus_network(net, n, d) for d in (1, 2)] for n in ("e0", "e123", "e599")}

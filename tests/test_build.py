@@ -7,8 +7,8 @@ import pytest
 from rdflib import XSD, BNode, Graph, Literal, URIRef
 
 import kg
-from kg.export import WRITERS, Graphs
 from kg.namespaces import ID
+from kg.outputs.export import WRITERS, Graphs
 from tests.conftest import MINI, ROOT, TESTS
 from tests.helpers import assert_golden, assert_isomorphic
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.api import build_cached
-from kg.cache import CACHE_DIR, RECORD
 from kg.cli import main
 from kg.errors import KgError
+from kg.incremental.cache import CACHE_DIR, RECORD
 
 ROOT = Path(__file__).parent.parent
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.coverage import (
+from kg.review.coverage import (
     MIN_CHARS,
     article_end,
     quoted_counts,

@@ -16,8 +16,8 @@ import pytest
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 import kg
-from kg.export import WRITERS, Graphs, Writer
-from kg.ontology import read_schema
+from kg.outputs.export import WRITERS, Graphs, Writer
+from kg.pipeline.ontology import read_schema
 from tests.conftest import MINI, ROOT
 
 SCHEMA = read_schema()

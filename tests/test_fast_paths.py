@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 import kg
-from kg.export import WRITERS, Graphs
+from kg.outputs.export import WRITERS, Graphs
 
 ROOT = Path(__file__).parent.parent
-FORKED = importlib.import_module("kg.forked")
+FORKED = importlib.import_module("kg.runtime.forked")
 API = importlib.import_module("kg.api")
 
 
@@ -140,7 +140,7 @@ def test_the_childs_files_are_copied_from_another_file_system(
     """Where the helper's folder cannot be renamed into the output (another file system),
     its files are copied, and the manifest lists the same bytes."""
     _count_forks(monkeypatch)
-    export = importlib.import_module("kg.export")
+    export = importlib.import_module("kg.outputs.export")
     rename = os.replace
 
     def across(src: Any, dst: Any) -> None:

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import KgError
-from kg.load import load_facts
-from kg.ontology import read_schema
-from kg.quotes import read_sources
-from kg.validate import check_facts
+from kg.pipeline.load import load_facts
+from kg.pipeline.ontology import read_schema
+from kg.pipeline.quotes import read_sources
+from kg.pipeline.validate import check_facts
 from tests.conftest import MINI
 
 FUZZ = settings(

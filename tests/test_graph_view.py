@@ -14,9 +14,9 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 import kg
-from kg.build import Built, nt
-from kg.graph_view import GraphView
 from kg.namespaces import GBA, ID, OA
+from kg.pipeline.build import Built, nt
+from kg.pipeline.graph_view import GraphView
 from tests.conftest import MINI
 
 ONTOLOGY = "https://w3id.org/gba-kg/ontology#"

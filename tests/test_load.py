@@ -14,13 +14,20 @@ import yaml
 from rdflib import RDFS, SKOS, XSD, Literal, Namespace, URIRef
 
 import kg
-from kg.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_REPORTED_LINES, MAX_TEXT_CHARS, load_facts
 from kg.namespaces import ID
-from kg.quotes import MAX_SOURCE_BYTES
+from kg.pipeline.load import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_REPORTED_LINES,
+    MAX_TEXT_CHARS,
+    load_facts,
+)
+from kg.pipeline.quotes import MAX_SOURCE_BYTES
 from tests.conftest import ROOT
 
 GBA_TERM = Namespace("https://w3id.org/gba-kg/ontology#")
-LOAD = importlib.import_module("kg.load")  # `kg.load` is also the API function
+LOAD = importlib.import_module("kg.pipeline.load")
+UNITS = importlib.import_module("kg.incremental.units")
 
 
 def _write(folder: Path, text: str) -> Path:
@@ -193,7 +200,7 @@ def test_very_deep_nesting_fails_cleanly_with_libyaml(tmp_path: Path) -> None:
 def test_very_deep_nesting_fails_cleanly_without_libyaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loader = importlib.import_module("kg.load")  # `kg.load` is also the API's load()
+    loader = importlib.import_module("kg.pipeline.load")  # `kg.load` is also the API's load()
     monkeypatch.setattr(loader, "_Loader", yaml.BaseLoader)  # the pure-Python composer
     folder = _write(tmp_path / "d", "a: " + "[" * 5000 + "]" * 5000 + "\n")
     assert _problems(folder)[0].startswith(
@@ -391,8 +398,8 @@ def test_the_readme_states_the_limits_as_they_are() -> None:
 def _read_in_two(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Make every data folder big enough for the forked second reader, on any machine;
     the list returned collects the helpers started."""
-    forked = importlib.import_module("kg.forked")
-    monkeypatch.setattr(LOAD, "PARALLEL_BYTES", 0)
+    forked = importlib.import_module("kg.runtime.forked")
+    monkeypatch.setattr(UNITS, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
     started: list[object] = []
     start = forked.Forked.start
@@ -406,10 +413,14 @@ def _read_in_two(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return started
 
 
+def _files(folder: Path) -> list[Path]:
+    return LOAD.find_data_files(folder)
+
+
 def test_reading_in_two_processes_gives_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
-    alone = load_facts(ROOT / "data")
+    alone = LOAD.read_files(_files(ROOT / "data"))
     started = _read_in_two(monkeypatch)
-    assert load_facts(ROOT / "data") == alone
+    assert UNITS.read_each(_files(ROOT / "data")) == alone
     assert len(started) == 1 and started[0] is not None
 
 
@@ -421,20 +432,18 @@ def test_reading_in_two_processes_reports_every_problem_in_file_order(
             f"entities:\n  - id: x-{name}\n    type: City\n    bad key: 1\n  - id: [y]\n",
             encoding="utf-8",
         )
-    with pytest.raises(kg.KgError) as alone:
-        load_facts(tmp_path)
+    alone = [p for _, found in LOAD.read_files(_files(tmp_path)) for p in found]
     started = _read_in_two(monkeypatch)
-    with pytest.raises(kg.KgError) as two:
-        load_facts(tmp_path)
-    assert [str(p) for p in two.value.problems] == [str(p) for p in alone.value.problems]
-    assert {p.pos.path for p in two.value.problems} == {str(tmp_path / f"{n}.yaml") for n in "abcd"}
+    two = [p for _, found in UNITS.read_each(_files(tmp_path)) for p in found]
+    assert [str(p) for p in two] == [str(p) for p in alone]
+    assert {p.pos.path for p in two} == {str(tmp_path / f"{n}.yaml") for n in "abcd"}
     assert len(started) == 1 and started[0] is not None
 
 
 def test_a_failing_second_reader_falls_back_to_reading_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    alone = load_facts(ROOT / "data")
+    alone = LOAD.read_files(_files(ROOT / "data"))
     parent = os.getpid()
     read = LOAD._FileReader.read
 
@@ -445,5 +454,5 @@ def test_a_failing_second_reader_falls_back_to_reading_here(
 
     started = _read_in_two(monkeypatch)
     monkeypatch.setattr(LOAD._FileReader, "read", read_or_die_in_child)
-    assert load_facts(ROOT / "data") == alone
+    assert UNITS.read_each(_files(ROOT / "data")) == alone
     assert len(started) == 1 and started[0] is not None

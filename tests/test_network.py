@@ -16,9 +16,7 @@ from rdflib import RDF, URIRef
 
 import kg
 from kg.cli import main
-from kg.export import Graphs
-from kg.namespaces import GBA
-from kg.network import (
+from kg.explorer.network import (
     _script_json,
     _script_json_parts,
     focus_network,
@@ -27,6 +25,8 @@ from kg.network import (
     render_network,
     surrounding_sentence,
 )
+from kg.namespaces import GBA
+from kg.outputs.export import Graphs
 from tests.conftest import MINI, ROOT
 
 FILE_LINE = re.compile(r"^.+\.yaml:\d+$")
@@ -227,7 +227,7 @@ def test_above_the_draw_limit_the_page_draws_nothing_whole_and_lays_nothing_out(
     net = graphs.network  # 9 entities, over a limit of 5
     whole = render_network(net, graphs.schema)
     assert 'id="limit"' not in whole and "limit" not in page_data(whole)
-    monkeypatch.setattr("kg.network.layout", lambda *_: pytest.fail("laid out"))
+    monkeypatch.setattr("kg.explorer.network.layout", lambda *_: pytest.fail("laid out"))
     assert network_layout(net, draw_limit=5) == {}
     html = render_network(net, graphs.schema, draw_limit=5)
     assert html == render_network(net, graphs.schema, draw_limit=5)

@@ -7,7 +7,7 @@ from collections import Counter
 from rdflib import OWL, RDF, RDFS, Literal
 
 from kg.namespaces import GBA, KG
-from kg.ontology import read_schema
+from kg.pipeline.ontology import read_schema
 
 SCHEMA = read_schema()
 G = SCHEMA.graph

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.export import MANIFEST, WRITERS, write_file
+from kg.outputs.export import MANIFEST, WRITERS, write_file
 from tests.conftest import MINI
 
 _OPENED: list[str] | None = None  # filled by the audit hook while a test listens

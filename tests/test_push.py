@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.push import DEFAULT_GRAPH, Auth, PushError, push_graph
+from kg.sparql.push import DEFAULT_GRAPH, Auth, PushError, push_graph
 from tests.conftest import ROOT
 
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.query import resolve_question, run_question, saved_questions
-from kg.results import RESULT_FORMATS, Answer
+from kg.sparql.query import resolve_question, run_question, saved_questions
+from kg.sparql.results import RESULT_FORMATS, Answer
 from tests.conftest import ROOT
 
 SAVED = saved_questions()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kg import quotes
 from kg.errors import KgError
-from kg.quotes import SourceText, read_sources
+from kg.pipeline import quotes
+from kg.pipeline.quotes import SourceText, read_sources
 
 TEXT = "第一段:广州与深圳。\n\n  第二段,共建“双城联动”论坛。"
 

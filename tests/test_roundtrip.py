@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import RDFS, SKOS, Graph, Literal, URIRef
 
-from kg.build import build_graph
-from kg.characters import FORBIDDEN
-from kg.export import WRITERS, Graphs
-from kg.load import load_facts
 from kg.namespaces import GBA, ID
-from kg.ontology import read_schema
-from kg.quotes import read_sources
-from kg.validate import check_facts
+from kg.outputs.export import WRITERS, Graphs
+from kg.pipeline.build import build_graph
+from kg.pipeline.characters import FORBIDDEN
+from kg.pipeline.load import load_facts
+from kg.pipeline.ontology import read_schema
+from kg.pipeline.quotes import read_sources
+from kg.pipeline.validate import check_facts
 from tests.conftest import MINI
 
 SCHEMA = read_schema()

@@ -9,10 +9,10 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 import kg
-from kg.build import Built
 from kg.facts import SourcePos
 from kg.namespaces import ID, OA, PROV
-from kg.rules import check_rules, read_rules
+from kg.pipeline.build import Built
+from kg.pipeline.rules import check_rules, read_rules
 from tests.conftest import MINI
 
 RULES = read_rules()

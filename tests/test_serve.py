@@ -15,7 +15,7 @@ import pytest
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 
 import kg
-from kg.serve import Limits, Server, start_server
+from kg.sparql.serve import Limits, Server, start_server
 from tests.conftest import ROOT
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

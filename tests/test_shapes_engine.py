@@ -1,4 +1,4 @@
-"""The SPARQL SHACL engine (`kg.shacl_sparql`) against pySHACL, the reference: on small graphs
+"""The SPARQL SHACL engine (`shacl_sparql`) against pySHACL, the reference: on small graphs
 made for each supported constraint, on the real data and on broken copies of it, and on the
 bad cases whose problems come from the shapes. Both must give the same results, and so the
 same problems; shapes the compiler refuses run on pySHACL instead.
@@ -19,19 +19,19 @@ from rdflib.term import Node
 
 import kg
 from kg.api import _sources
-from kg.build import build_graph
 from kg.facts import SourcePos
-from kg.load import load_facts
 from kg.namespaces import OA, PROV
-from kg.ontology import read_schema
-from kg.shacl_sparql import (
+from kg.pipeline.build import build_graph
+from kg.pipeline.load import load_facts
+from kg.pipeline.ontology import read_schema
+from kg.pipeline.shacl_sparql import (
     ShapeResult,
     UnsupportedShapeError,
     class_hierarchy,
     compile_shapes,
     shape_results,
 )
-from kg.shapes import (
+from kg.pipeline.shapes import (
     check_shapes,
     problems_of,
     pyshacl_problems,
@@ -39,7 +39,7 @@ from kg.shapes import (
     read_shapes,
     shape_problems,
 )
-from kg.validate import check_facts
+from kg.pipeline.validate import check_facts
 from tests.conftest import MINI, ROOT, TESTS
 
 PREFIXES = """

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.export import Graphs
+from kg.outputs.export import Graphs
 from tests.conftest import MINI, ROOT
 
 

@@ -1,4 +1,4 @@
-"""Building file by file (`kg.units`): after any change to the data, a cached `kg build` gives
+"""Building file by file (`units`): after any change to the data, a cached `kg build` gives
 what a clean build gives (the same bytes, summary, warnings and coverage line, or the same
 errors), and checks and builds again only the files it must."""
 
@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from kg import api, units
+from kg import api
 from kg.api import BuildReport, build, build_cached
-from kg.cache import CACHE_DIR, UNITS_DIR
 from kg.errors import KgError
-from kg.export import GRAPHML_TAIL
-from kg.patch import _graphml_elements, patched, patched_graphml
-from kg.shapes import check_shapes
-from kg.validate import check_file
+from kg.incremental import units
+from kg.incremental.cache import CACHE_DIR, UNITS_DIR
+from kg.incremental.patch import _graphml_elements, patched, patched_graphml
+from kg.outputs.export import GRAPHML_TAIL
+from kg.pipeline.shapes import check_shapes
+from kg.pipeline.validate import check_file
 
 ROOT = Path(__file__).parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -129,7 +130,7 @@ def _clean(data: Path, out: Path) -> tuple[Any, ...]:
 
 @pytest.fixture
 def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files `kg.units` checks (and so builds) again, in the order it does."""
+    """The files `kg.incremental.units` checks (and so builds) again, in the order it does."""
     seen: list[str] = []
 
     def counting(facts: Any, *args: Any) -> Any:
@@ -142,7 +143,7 @@ def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def patched_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[], list[str]]:
-    """The formats `kg.patch` made from the last build's files (not written whole), sorted.
+    """The formats `patch` made from the last build's files (not written whole), sorted.
     GraphML is patched in the build's helper process: it leaves a mark in a file."""
     made: list[str] = []
     marks = tmp_path / "patched-graphml"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDFS
 
-from kg.questions import Question, default_queries_dir, parse_question, read_questions
-from kg.results import Answer, collect
+from kg.pipeline.questions import Question, default_queries_dir, parse_question, read_questions
+from kg.sparql.results import Answer, collect
 
 GRAPH_FILES = (("graph.nt", ox.RdfFormat.N_TRIPLES), ("graph.ttl", ox.RdfFormat.TURTLE))
 

@@ -7,7 +7,7 @@ evidence per statement, and orphans (entities with no relation to any other enti
 - Evidence per statement: how many quoted passages support each statement.
 - An orphan is an entity that is neither the subject nor the object of a relation to another
   entity (values such as amounts and dates are not relations): a node of degree 0 in
-  `kg.network.network_graph`.
+  `kg.explorer.network.network_graph`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from rdflib import Graph
 
-from kg.graph_facts import graph_facts, passages
-from kg.ontology import Schema
+from kg.pipeline.graph_facts import graph_facts, passages
+from kg.pipeline.ontology import Schema
 
 
 @dataclass

@@ -37,10 +37,10 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 def default_queries_dir() -> Path:
     """`kg/queries` when installed from a wheel, else the checkout's `queries/`."""
-    packaged = Path(__file__).parent / "queries"
+    packaged = Path(__file__).parents[1] / "queries"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).parent.parent / "queries"
+    return Path(__file__).parents[2] / "queries"
 
 
 def _to_id(text: str) -> ox.NamedNode:

@@ -27,12 +27,12 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.build import Built
+from kg.explorer.network import network_graph, render_network_parts
 from kg.facts import SourcePos
-from kg.forked import in_two
 from kg.namespaces import PREFIXES
-from kg.network import network_graph, render_network_parts
-from kg.ontology import Schema
+from kg.pipeline.build import Built
+from kg.pipeline.ontology import Schema
+from kg.runtime.forked import in_two
 
 MANIFEST = "manifest.json"
 
@@ -225,7 +225,7 @@ def write_graphml(graphs: Graphs) -> Iterator[bytes]:
     yield "".join(out).encode("utf-8")
 
 
-# GraphML's parts, as `write_graphml` writes them (`kg.patch` patches the file with them)
+# GraphML's parts, as `write_graphml` writes them (`incremental.patch` patches the file with them)
 GRAPHML_TAIL = "  </graph>\n</graphml>\n"
 # the escaping networkx's GraphML gets from ElementTree
 _attr, _text = ElementTree._escape_attrib, ElementTree._escape_cdata  # type: ignore[attr-defined]
@@ -339,7 +339,7 @@ WRITERS: dict[str, Writer] = {
 
 Patch = Callable[[Graphs], Iterable[bytes] | None]
 """A function that makes a format of a graph another way (from the last build's file: see
-`kg.patch`), or gives None: the format is then written as usual."""
+`kg.incremental.patch`), or gives None: the format is then written as usual."""
 
 NETWORK_FORMATS = ("graphml", "html")
 """The formats made from the entity network (which `kg build` writes in a second process)."""
@@ -434,7 +434,7 @@ def export_graph(
     while the other formats are written here) and gives its files, or None if it failed:
     those formats are then written here. The helper's files are moved, not copied, where
     they are on the file system of `out_dir`. `patches` may make a format another way (see
-    `kg.patch`), or give None: it is then written as usual.
+    `kg.incremental.patch`), or give None: it is then written as usual.
     """
     out = Path(out_dir)
     names = sorted(WRITERS) if formats is None else list(formats)

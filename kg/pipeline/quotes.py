@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from kg.characters import FORBIDDEN, decode_utf8, describe_char
 from kg.errors import KgError, Problem
 from kg.facts import SourcePos
+from kg.pipeline.characters import FORBIDDEN, decode_utf8, describe_char
 
 CONTEXT = 32  # characters kept before and after a quote as TextQuoteSelector prefix/suffix
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a source text larger than this (4 MiB) is not read
@@ -119,7 +119,7 @@ def read_sources(sources_dir: str | Path) -> dict[str, SourceText]:
 
     Only regular files inside `sources_dir` are opened: a link that leads out of it, a file
     larger than `MAX_SOURCE_BYTES`, bytes that are not UTF-8 and control, bidi-control or
-    invisible characters (`kg.load.FORBIDDEN`) are problems, raised together as `KgError`.
+    invisible characters (`kg.pipeline.load.FORBIDDEN`) are problems, raised together as `KgError`.
     """
     sources: dict[str, SourceText] = {}
     problems: list[Problem] = []

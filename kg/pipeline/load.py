@@ -21,10 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from kg.characters import FORBIDDEN, NULL_WORDS, decode_utf8, describe_char
 from kg.errors import KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement, Value
-from kg.forked import in_two
+from kg.pipeline.characters import FORBIDDEN, NULL_WORDS, decode_utf8, describe_char
 
 try:  # libyaml is several times faster than the pure-Python loader
     _Loader: type = yaml.CBaseLoader
@@ -74,7 +73,7 @@ def load_facts(data_dir: str | Path) -> Facts:
     """
     files, problems = data_files(Path(data_dir))
     facts = Facts()
-    for one, found in read_each(files):
+    for one, found in read_files(files):
         facts.entities.extend(one.entities)
         facts.quotes.extend(one.quotes)
         facts.files.extend(one.files)
@@ -105,36 +104,8 @@ def data_files(data_dir: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
-    """Each of `files` read into its own `Facts`, with its problems, in order. A forked
-    helper reads the last files while this process reads the first (see `_halves`)."""
-    first, _ = _halves(files)
-    return in_two(_read_each, files, len(first))
-
-
-PARALLEL_BYTES = 512 * 1024
-"""Below this much YAML, files are read in one process (forking would cost more)."""
-FIRST_SHARE = 0.65
-"""The share of the bytes this process reads; the child also pickles what it read."""
-
-
-def _halves(files: list[Path]) -> tuple[list[Path], list[Path]]:
-    """`files` cut in two runs, the first with about `FIRST_SHARE` of the bytes (the second
-    empty for small data), so a forked helper reads the second while this process reads
-    the first, and both finish at about the same time."""
-    sizes = [p.stat().st_size for p in files]
-    total = sum(sizes)
-    if total < PARALLEL_BYTES or len(files) < 2:
-        return files, []
-    run = 0
-    for i, size in enumerate(sizes):
-        run += size
-        if run >= total * FIRST_SHARE:
-            return files[: i + 1], files[i + 1 :]
-    return files, []  # pragma: no cover - the loop always returns
-
-
-def _read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
+def read_files(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
+    """Each of `files` read into its own `Facts`, with its problems, in order."""
     read = []
     for path in files:
         facts = Facts()

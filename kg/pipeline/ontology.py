@@ -23,10 +23,10 @@ SHAPES_FILE = "shapes.ttl"
 
 def default_ontology_dir() -> Path:
     """`kg/ontology` when installed from a wheel, else the checkout's `ontology/`."""
-    packaged = Path(__file__).parent / "ontology"
+    packaged = Path(__file__).parents[1] / "ontology"
     if (packaged / ONTOLOGY_FILE).is_file():
         return packaged
-    return Path(__file__).parent.parent / "ontology"
+    return Path(__file__).parents[2] / "ontology"
 
 
 @dataclass(frozen=True)

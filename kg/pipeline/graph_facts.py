@@ -16,9 +16,9 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
-from kg.graph_view import GraphView
 from kg.namespaces import GBA, OA, PROV
-from kg.ontology import PropertyInfo, Schema
+from kg.pipeline.graph_view import GraphView
+from kg.pipeline.ontology import PropertyInfo, Schema
 
 
 def reified_statements(
@@ -112,7 +112,7 @@ def graph_facts(
 def _store(graph: Graph | GraphView) -> ox.Store:
     if isinstance(graph, GraphView):
         return graph.store
-    from kg.build import Built  # kg.build needs this module's neighbours, not this module
+    from kg.pipeline.build import Built  # kg.build needs this module's neighbours, not this module
 
     return Built.of_graph(graph).store
 

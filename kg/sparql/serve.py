@@ -25,10 +25,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kg.query import QueryError, load_store, run_question, saved_questions
-from kg.questions import Question, parse_question
-from kg.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
-from kg.sparql_text import shape_of
+from kg.pipeline.questions import Question, parse_question
+from kg.sparql.query import QueryError, load_store, run_question, saved_questions
+from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
+from kg.sparql.text import shape_of
 
 
 @dataclass(frozen=True)

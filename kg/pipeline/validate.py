@@ -25,14 +25,14 @@ import networkx as nx
 from rdflib import RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.characters import yaml11_reading
 from kg.errors import WARNING, KgError, Problem
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement
-from kg.literals import EXAMPLE, LEADING_ZERO, expected_form, make_literal
-from kg.load import did_you_mean
 from kg.namespaces import GBA, ID
-from kg.ontology import ClassInfo, PropertyInfo, Schema
-from kg.quotes import QuoteMatch, SourceText
+from kg.pipeline.characters import yaml11_reading
+from kg.pipeline.literals import EXAMPLE, LEADING_ZERO, expected_form, make_literal
+from kg.pipeline.load import did_you_mean
+from kg.pipeline.ontology import ClassInfo, PropertyInfo, Schema
+from kg.pipeline.quotes import QuoteMatch, SourceText
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

@@ -8,7 +8,7 @@ built with the `ontology/` of the same revision when it has one).
 The two graphs are compared as sets of triples, so two builds are equal exactly when they hold
 the same triples, whatever their byte order (graphs with blank nodes, which kg never writes,
 are compared as graphs: `rdflib.compare.graph_diff` of their canonical forms).
-The differing triples are then described as facts (`kg.graph_facts`): an entity with its type
+The differing triples are then described as facts (`graph_facts`): an entity with its type
 and labels, or a statement with its value and qualifiers, each with its quotes.
 
 - **Added / removed**: a fact whose node is only in the new / old graph.
@@ -33,11 +33,11 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.compare import graph_diff, to_isomorphic
 
-from kg.build import Built
-from kg.graph_facts import GraphFact, graph_facts
-from kg.load import find_data_files
-from kg.ontology import Schema, read_schema
-from kg.query import GRAPH_FILES
+from kg.pipeline.build import Built
+from kg.pipeline.graph_facts import GraphFact, graph_facts
+from kg.pipeline.load import find_data_files
+from kg.pipeline.ontology import Schema, read_schema
+from kg.sparql.query import GRAPH_FILES
 
 _REV_PATH = re.compile(r"^(?P<rev>[^:\s]+):(?P<path>[^\s]*)$")
 

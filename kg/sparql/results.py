@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIXES, shorten
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -173,14 +173,6 @@ GRAPH_FORMATS = {
     "nt": ("application/n-triples", write_ntriples),
 }
 """Formats for CONSTRUCT and DESCRIBE answers."""
-
-
-def shorten(iri: str) -> str:
-    """`gbr:guangzhou` for an IRI under one of the project's prefixes, else the IRI."""
-    for prefix, base in PREFIXES.items():
-        if iri.startswith(base) and len(iri) > len(base):
-            return f"{prefix}:{iri[len(base) :]}"
-    return iri
 
 
 def render_table(answer: Answer, width: int = 100) -> str:

@@ -34,11 +34,11 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg import collector
 from kg.facts import SourcePos
-from kg.graph_facts import reified_statements
 from kg.namespaces import GBA, KG, OA, PROV
-from kg.ontology import ClassInfo, Schema
+from kg.pipeline.graph_facts import reified_statements
+from kg.pipeline.ontology import ClassInfo, Schema
+from kg.runtime import collector
 
 _VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _TEMPLATES = Path(__file__).parent / "templates"

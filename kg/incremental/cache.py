@@ -32,15 +32,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kg.export import Output, write_file
-from kg.load import SOURCES_DIR, find_data_files
-from kg.ontology import ONTOLOGY_FILE, SHAPES_FILE, default_ontology_dir
-from kg.questions import default_queries_dir
+from kg.outputs.export import Output, write_file
+from kg.pipeline.load import SOURCES_DIR, find_data_files
+from kg.pipeline.ontology import ONTOLOGY_FILE, SHAPES_FILE, default_ontology_dir
+from kg.pipeline.questions import default_queries_dir
 
 CACHE_DIR = ".kg-cache"
 RECORD = "build.json"
 UNITS_DIR = "units"
-"""Where `kg.units` keeps each data file's checks and triples."""
+"""Where `kg.incremental.units` keeps each data file's checks and triples."""
 FORMAT = 1
 """The record's format; a change of it makes every old record a miss."""
 
@@ -69,7 +69,7 @@ class Record:
 def _code_digest() -> str:
     """The kg package's own files (code and templates), and the libraries' versions."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
@@ -115,7 +115,7 @@ def input_key(
 
 
 def unit_context(data_dir: Path, ontology_dir: Path | None) -> str:
-    """The sha256 of what a unit of the build (`kg.units`) depends on besides its own file:
+    """The sha256 of what a unit of the build (`units`) depends on besides its own file:
     the code, the ontology and the source texts."""
     digest = hashlib.sha256(f"kg-units {FORMAT}\0{_code_digest()}\0".encode())
     onto = Path(ontology_dir or default_ontology_dir())

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.build import Built
 from kg.errors import Problem
 from kg.facts import SourcePos
-from kg.questions import Question, default_queries_dir, read_questions
-from kg.results import shorten
+from kg.namespaces import shorten
+from kg.pipeline.build import Built
+from kg.pipeline.questions import Question, default_queries_dir, read_questions
 
 RULES_DIR = "rules"
 

@@ -2,8 +2,8 @@
 content, and the step that joins them into what a whole build makes.
 
 A cached `kg build` (`kg.api.build_cached`) checks and builds each data file alone, against
-the ids and named quotes of the other files (`kg.validate.check_file`,
-`kg.build.build_part`), and keeps the result, a `Unit`, in `OUT/.kg-cache/units/`. A unit's
+the ids and named quotes of the other files (`kg.pipeline.validate.check_file`,
+`kg.pipeline.build.build_part`), and keeps the result, a `Unit`, in `OUT/.kg-cache/units/`. A unit's
 file name is the sha256 of the file's path and bytes and of everything else it depends on
 (`context`: the code, the ontology, the source texts). A later build reads the unit of every
 unchanged file instead of parsing, checking and building the file again (`gather`), unless
@@ -11,13 +11,13 @@ an id the file refers to now has another type or a named quote it cites now read
 
 `Gathered.join` then does what needs every file: duplicate ids and quote ids, quoted
 sources without a `SourceDocument`, cycles, look-alike labels; and joins the parts into one
-graph (`kg.build.join_parts`): what `check` and `build_graph` make of the whole data (the
+graph (`kg.pipeline.build.join_parts`): what `check` and `build_graph` make of the whole data (the
 same N-Triples, positions, counts and warnings; tested). It is None when anything is wrong,
 and the caller runs the whole build, which reports every problem as it always does.
 
 From the index the last build left (`_Index`) the join also knows which subjects may have
 changed: those whose lines differ between a unit made again and the unit it replaces.
-Then `graph.ttl` and `graph.jsonld` are patched (`Linked.patches`, `kg.patch`), the shapes
+Then `graph.ttl` and `graph.jsonld` are patched (`Linked.patches`, `patch`), the shapes
 and rules run only near the change (`Linked.check_near`), and the coverage line is measured
 again only for the sources whose passages changed (`Linked.coverage_line`). Beside each
 unit, its part of the explorer's network is kept (`Gathered.network`).
@@ -39,23 +39,23 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg import collector
-from kg.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
-from kg.coverage import Counts, quoted_counts, summary_line
 from kg.errors import Problem
-from kg.export import WRITERS, Graphs, Output, Patch, write_file
+from kg.explorer.network import NetworkPart, join_network, network_part
 from kg.facts import Facts, NamedQuote, SourcePos
-from kg.forked import in_two
-from kg.graph_view import GraphView
-from kg.load import data_files, read_each
+from kg.incremental.patch import PATCHABLE, file_state, patched, patched_graphml
 from kg.namespaces import ID
-from kg.network import NetworkPart, join_network, network_part
-from kg.ontology import Schema
-from kg.patch import PATCHABLE, file_state, patched, patched_graphml
-from kg.questions import Question
-from kg.quotes import QuoteMatch, SourceText
-from kg.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
-from kg.validate import check_file, cycle_problems, fold_label, look_alike_warnings
+from kg.outputs.export import WRITERS, Graphs, Output, Patch, write_file
+from kg.pipeline.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
+from kg.pipeline.graph_view import GraphView
+from kg.pipeline.load import data_files, read_files
+from kg.pipeline.ontology import Schema
+from kg.pipeline.questions import Question
+from kg.pipeline.quotes import QuoteMatch, SourceText
+from kg.pipeline.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
+from kg.pipeline.validate import check_file, cycle_problems, fold_label, look_alike_warnings
+from kg.review.coverage import Counts, quoted_counts, summary_line
+from kg.runtime import collector
+from kg.runtime.forked import in_two
 
 FORMAT = 1
 """The format of a unit file; a change of it makes every kept unit a miss."""
@@ -171,7 +171,7 @@ class Linked:
         return sum(self.entities_per_class.values())
 
     def patches(self, out: Path, schema: Schema) -> dict[str, Patch]:
-        """For each RDF format `kg.patch` can patch, a function that makes it from the last
+        """For each RDF format `patch` can patch, a function that makes it from the last
         build's file in `out`, or gives None."""
         previous, changed = self.previous, self.changed
         if previous is None or changed is None:
@@ -201,7 +201,7 @@ class Linked:
     ) -> None:
         """Write the units made by this build into `folder` (`keep`), with the network
         parts that `network` wrote into `networks`, and remove the others there; and record
-        the `outputs` written, for the next build to patch (`kg.patch`)."""
+        the `outputs` written, for the next build to patch (`kg.incremental.patch`)."""
         by_file = {WRITERS[n].filename: n for n in [*PATCHABLE, "graphml"]}
         index = _Index(
             {u.path: name for name, u in self._keep.items()},
@@ -250,7 +250,7 @@ class Gathered:
 
     def network_patches(self, out: Path) -> dict[str, Patch]:
         """A function that patches the last build's `graph.graphml` in `out` (see
-        `kg.patch.patched_graphml`), or gives None; none if there is no last build."""
+        `kg.incremental.patch.patched_graphml`), or gives None; none if there is no last build."""
         previous = self.previous
         if previous is None:
             return {}
@@ -718,3 +718,32 @@ def reach(shapes: Graph, rules: Mapping[str, Question]) -> int | None:
             return None
         found = max(found, int(text))
     return found
+
+
+def read_each(files: list[Path]) -> list[tuple[Facts, list[Problem]]]:
+    """Each of `files` read into its own `Facts`, with its problems, in order. A forked
+    helper reads the last files while this process reads the first (see `_halves`)."""
+    first, _ = _halves(files)
+    return in_two(read_files, files, len(first))
+
+
+PARALLEL_BYTES = 512 * 1024
+"""Below this much YAML, files are read in one process (forking would cost more)."""
+FIRST_SHARE = 0.65
+"""The share of the bytes this process reads; the child also pickles what it read."""
+
+
+def _halves(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """`files` cut in two runs, the first with about `FIRST_SHARE` of the bytes (the second
+    empty for small data), so a forked helper reads the second while this process reads
+    the first, and both finish at about the same time."""
+    sizes = [p.stat().st_size for p in files]
+    total = sum(sizes)
+    if total < PARALLEL_BYTES or len(files) < 2:
+        return files, []
+    run = 0
+    for i, size in enumerate(sizes):
+        run += size
+        if run >= total * FIRST_SHARE:
+            return files[: i + 1], files[i + 1 :]
+    return files, []  # pragma: no cover - the loop always returns

@@ -34,12 +34,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import Graph, URIRef
 
-from kg.export import Output, write_file
 from kg.facts import SourcePos
-from kg.graph_facts import GraphFact, graph_facts, passages
-from kg.graph_view import GraphView
-from kg.ontology import Schema
-from kg.quotes import QuoteMatch
+from kg.outputs.export import Output, write_file
+from kg.pipeline.graph_facts import GraphFact, graph_facts, passages
+from kg.pipeline.graph_view import GraphView
+from kg.pipeline.ontology import Schema
+from kg.pipeline.quotes import QuoteMatch
 
 END_MARKER = re.compile(r"^[ \t\u3000]*来源[::]", re.M)
 """The line that ends the article: the source credit; page furniture follows it."""

@@ -1,5 +1,5 @@
 """A SHACL Core subset compiled to SPARQL and run on a pyoxigraph store: the fast engine of
-`kg.shapes`, which must find exactly what pySHACL finds (`validate(inference="none",
+`kg.pipeline.shapes`, which must find exactly what pySHACL finds (`validate(inference="none",
 advanced=False)`, the reference the tests compare it with).
 
 `compile_shapes` turns the shapes graph into one SELECT per (shape, constraint): its rows
@@ -53,7 +53,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from kg.graph_view import to_rdflib_term
+from kg.pipeline.graph_view import to_rdflib_term
 
 
 class UnsupportedShapeError(ValueError):
@@ -800,7 +800,7 @@ def shapes_reach(shapes: Graph) -> int | None:
 
     So a focus node's results depend only on the triples of the nodes within that many
     steps forward of it (its own included), which is what lets a rebuild check only the
-    nodes near a change (`kg.units`)."""
+    nodes near a change (`kg.incremental.units`)."""
     reach = 0
     for shape in set(shapes.subjects(SH.path, None)):
         length = _path_length(shapes, shapes.value(shape, SH.path))

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from rdflib import XSD, Literal, URIRef
 
 from kg.facts import Value
-from kg.ontology import PropertyInfo
+from kg.pipeline.ontology import PropertyInfo
 
 LEADING_ZERO = re.compile(r"[+-]?0\d+(\.\d*)?")
 

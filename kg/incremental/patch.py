@@ -2,7 +2,7 @@
 
 Turtle and JSON-LD are written subject by subject, in the order of `graph.nt`, and a
 subject's text depends only on its own triples. So when a rebuild knows which subjects may
-have changed (`kg.units` does: those whose lines differ), it writes the others' text as
+have changed (`kg.incremental.units` does: those whose lines differ), it writes the others' text as
 the last build left it, and writes only the changed subjects anew, with the same writers
 (`patched`). GraphML is written element by element: a node's element depends only on its
 entity, an edge's on the statements of its ends; so the elements of the entities of the
@@ -26,8 +26,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.build import Built
-from kg.export import (
+from kg.outputs.export import (
     GRAPHML_TAIL,
     WRITERS,
     Graphs,
@@ -39,7 +38,8 @@ from kg.export import (
     graphml_node_data,
     graphml_node_head,
 )
-from kg.ontology import Schema
+from kg.pipeline.build import Built
+from kg.pipeline.ontology import Schema
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,9 @@ class Blocks:
 
 
 PATCHABLE: dict[str, Blocks] = {
-    # prefixes, a blank line between subjects (see `kg.export.write_turtle`)
+    # prefixes, a blank line between subjects (see `kg.outputs.export.write_turtle`)
     "turtle": Blocks(None, b"\n\n", b"\n"),
-    # one node object per subject (see `kg.export.write_jsonld`)
+    # one node object per subject (see `kg.outputs.export.write_jsonld`)
     "json-ld": Blocks(b"[\n {\n", b"\n },\n {\n", b"\n }\n]\n"),
 }
 """The formats that can be patched, by the name `--format` takes."""
@@ -197,7 +197,7 @@ def _write(
 def patched_graphml(
     old: Path, network: nx.MultiDiGraph, fresh: Container[str]
 ) -> Iterator[bytes] | None:
-    """`graph.graphml` of `network` (as `kg.export.write_graphml` writes it) made from
+    """`graph.graphml` of `network` (as `kg.outputs.export.write_graphml` writes it) made from
     `old`, the last build's: the element of a node or edge is copied from it, unless the
     node or an end of the edge is in `fresh` (the entities of the files made again: a
     node's data comes from its entity, an edge's from the statements of its ends), or it
