@@ -249,6 +249,17 @@ def build(
     formats: list[str] | None = None,
 ) -> Result:
     """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
+    with build_cache.claimed(Path(out_dir)):
+        return _build(Path(data_dir), Path(out_dir), ontology_dir, queries_dir, formats)
+
+
+def _build(
+    data_dir: Path,
+    out_dir: Path,
+    ontology_dir: str | Path | None,
+    queries_dir: str | Path | None,
+    formats: list[str] | None,
+) -> Result:
     ahead = _ahead(formats)
     with _spool(Path(out_dir)) as spool:
         result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, spool)
@@ -353,8 +364,20 @@ def build_cached(
     data, out = Path(data_dir), Path(out_dir)
     onto = Path(ontology_dir) if ontology_dir is not None else None
     queries = Path(queries_dir) if queries_dir is not None else None
+    with build_cache.claimed(out):
+        return _build_cached(data, out, onto, queries, formats, cache)
+
+
+def _build_cached(
+    data: Path,
+    out: Path,
+    onto: Path | None,
+    queries: Path | None,
+    formats: list[str] | None,
+    cache: bool,
+) -> BuildReport:
     if not cache:
-        result = build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
+        result = _build(data, out, onto, queries, formats)
         build_cache.clear(out)
         return BuildReport.of(result)
     key = build_cache.input_key(data, onto, queries, formats)
@@ -365,9 +388,7 @@ def build_cached(
         return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
     report = _build_units(data, out, onto, queries, formats)
     if report is None:  # a problem: the whole build finds and reports every one
-        report = BuildReport.of(
-            build(data, out, ontology_dir=onto, queries_dir=queries, formats=formats)
-        )
+        report = BuildReport.of(_build(data, out, onto, queries, formats))
     files = [{"name": o.name, "bytes": o.size, "sha256": o.sha256} for o in report.outputs]
     summary = {k: v for k, v in report.summary.items() if k != "outputs"}  # paths: not kept
     record = build_cache.Record(summary, report.warnings, report.coverage, files)

@@ -5,12 +5,12 @@ errors), and checks and builds again only the files it must."""
 from __future__ import annotations
 
 import mmap
-import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from kg import api
@@ -194,7 +194,11 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
         assert cached[0] == "builds"
         assert len(checked_files) == again, checked_files
         assert cached != first
-        assert patched_formats() == ["graphml", "json-ld", "turtle"]
+        # Turtle and JSON-LD are patched where the triples changed (an entity moved to
+        # another file changes only its YAML lines, which GraphML shows); else written whole
+        same_triples = cached[4]["graph.nt"] == first[4]["graph.nt"]
+        expected = ["graphml"] if same_triples else ["graphml", "json-ld", "turtle"]
+        assert patched_formats() == expected
         if "look-alike" in edit:
             assert len(cached[2]) == 2 and "GUANGZHOU" in cached[2][0]  # zh and en
 
@@ -273,10 +277,14 @@ def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, d
     folder = out / CACHE_DIR / UNITS_DIR
     edited = real_data / "events.yaml"
 
-    def path_of(net: Path) -> str:
-        unit = units._load(net.with_suffix(".unit"), net.stem + ".unit", units.Unit)
+    paths = {}  # a network part is kept under its unit's key
+    for kept_unit in folder.glob("*.unit"):
+        unit = units._load(kept_unit, kept_unit.name, units.Unit)
         assert unit is not None
-        return unit.path
+        paths[units.unit_key(kept_unit.name, unit)] = unit.path
+
+    def path_of(net: Path) -> str:
+        return paths[net.stem]
 
     parts = sorted(folder.glob("*.net"), key=lambda p: path_of(p) == str(edited))
     data = parts[0].read_bytes()
@@ -483,8 +491,8 @@ def test_an_index_left_by_other_code_is_not_read(
     out = tmp_path / "out"
     build_cached(real_data, out)
     index = out / CACHE_DIR / UNITS_DIR / units.INDEX
-    name, _ = pickle.loads(index.read_bytes())
-    index.write_bytes(pickle.dumps((name.replace(" ", " other-", 1), object())))
+    name, _ = msgspec.msgpack.decode(index.read_bytes())
+    index.write_bytes(msgspec.msgpack.encode((name.replace(" ", " other-", 1), {})))
     EDITS["a label"][0](real_data)
     assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
         real_data, tmp_path / "clean"

@@ -22,18 +22,20 @@ alone (it describes the outputs, which a failed build does not touch). Delete th
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from kg.outputs.export import Output, write_file
-from kg.pipeline.load import SOURCES_DIR, find_data_files
+from kg.pipeline.load import MAX_FILE_BYTES, SOURCES_DIR, find_data_files
 from kg.pipeline.ontology import ONTOLOGY_FILE, SHAPES_FILE, default_ontology_dir
 from kg.pipeline.questions import default_queries_dir
 
@@ -95,7 +97,7 @@ def input_key(
     def add(label: str, path: Path, inside: Path | None = None) -> None:
         flag = b"" if inside is None else b"in" if path.resolve().is_relative_to(inside) else b"out"
         digest.update(f"{label}\0{path}\0".encode() + flag + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+        digest.update(file_digest(path))
 
     digest.update(f"kg-cache {FORMAT}\0{_code_digest()}\0".encode())
     digest.update(f"{data_dir}\0{Path.cwd()}\0{sorted(formats) if formats else '*'}\0".encode())
@@ -123,8 +125,21 @@ def unit_context(data_dir: Path, ontology_dir: Path | None) -> str:
     texts = sorted(sources.glob("*.txt")) if sources.is_dir() else []
     for path in [onto / ONTOLOGY_FILE, onto / SHAPES_FILE, *texts]:
         digest.update(f"{path.name}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+        digest.update(file_digest(path))
     return digest.hexdigest()
+
+
+def file_digest(path: Path, limit: int = 16 * MAX_FILE_BYTES) -> bytes:
+    """The sha256 of the file at `path`, read as a stream; for a file larger than `limit`
+    (which the build refuses to read), only its size; b"-" if there is no file."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                return f"too big: {size}".encode()
+            return hashlib.file_digest(f, "sha256").digest()
+    except (FileNotFoundError, IsADirectoryError):
+        return b"-"
 
 
 def checks_digest(ontology_dir: Path | None, queries_dir: Path | None) -> str:
@@ -135,7 +150,7 @@ def checks_digest(ontology_dir: Path | None, queries_dir: Path | None) -> str:
     rules = Path(queries_dir or default_queries_dir()) / "rules"
     for path in [shapes, *sorted(rules.glob("*.rq"))]:
         digest.update(f"{path.name}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+        digest.update(file_digest(path))
     return digest.hexdigest()
 
 
@@ -178,3 +193,36 @@ def clear(out_dir: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(out_dir / CACHE_DIR / RECORD)
     shutil.rmtree(out_dir / CACHE_DIR / UNITS_DIR, ignore_errors=True)
+
+
+LEFTOVER = ".kg-"
+"""The prefix of the temporary files and folders a build writes into the output folder
+(and into `.kg-cache`), then moves into place or removes."""
+
+
+@contextlib.contextmanager
+def claimed(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one build: wait for any other build into it to finish
+    (a lock on the folder, which a killed build lets go of with its process), remove what
+    a killed build left there (temporary files and folders), and make sure `.kg-cache` is
+    a real folder (a link or a file in its place is removed, never followed)."""
+    if not out_dir.is_dir():  # a first build: nothing to wait for or to clean
+        yield
+        return
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        folder = out_dir / CACHE_DIR
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            folder.unlink()
+        for place in (out_dir, folder, folder / UNITS_DIR):
+            for left in place.glob(LEFTOVER + "*") if place.is_dir() else []:
+                if left.name == CACHE_DIR:
+                    continue
+                if left.is_dir() and not left.is_symlink():
+                    shutil.rmtree(left, ignore_errors=True)
+                else:
+                    left.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(fd)

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, cast
 
+import msgspec
 import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -42,12 +44,13 @@ from rdflib import Graph, URIRef
 from kg.errors import Problem
 from kg.explorer.network import NetworkPart, join_network, network_part
 from kg.facts import Facts, NamedQuote, SourcePos
+from kg.incremental.cache import file_digest
 from kg.incremental.patch import PATCHABLE, file_state, patched, patched_graphml
 from kg.namespaces import ID
 from kg.outputs.export import WRITERS, Graphs, Output, Patch, write_file
 from kg.pipeline.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
 from kg.pipeline.graph_view import GraphView
-from kg.pipeline.load import data_files, read_files
+from kg.pipeline.load import MAX_FILE_BYTES, data_files, read_files
 from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import QuoteMatch, SourceText
@@ -57,7 +60,7 @@ from kg.review.coverage import Counts, quoted_counts, summary_line
 from kg.runtime import collector
 from kg.runtime.forked import in_two
 
-FORMAT = 1
+FORMAT = 2
 """The format of a unit file; a change of it makes every kept unit a miss."""
 UNIT, NETWORK = ".unit", ".net"
 """A unit's file, and its part of the explorer's network (`NetworkPart`)."""
@@ -69,6 +72,7 @@ INDEX = "last-build.index"
 
 T = TypeVar("T")
 _QuoteRecord = tuple[str, str | None, int, int | None]  # text, source, line, source's line
+_CitedRecord = tuple[str, str | None, str, int, int | None]  # the same, with its file
 
 
 @dataclass
@@ -79,8 +83,10 @@ class Unit:
     path: str  # as `load` names it in positions
     types: dict[str, str]  # its entity ids → `type:` as written
     quotes: dict[str, _QuoteRecord]  # its named quotes
-    refs: dict[str, str]  # ids of other files it refers to → their type when checked
-    cites: dict[str, tuple[str, str | None]]  # named quotes of other files it cites
+    # what it read of the other files when it was made: the `type:` of each id it looked
+    # up, and each named quote (None: there was none); it holds while these are the same
+    read_types: dict[str, str | None]
+    read_quotes: dict[str, _CitedRecord | None]
     part: GraphPart
     found: list[tuple[str, str]]  # quotes found in their sources: (source id, quote)
     source_docs: list[str]
@@ -104,8 +110,9 @@ class _Index:
     """What the last build left: its units (data file → unit), the subjects of its graph
     in order, and the state (`file_state`) of each patchable output it wrote."""
 
-    units: dict[str, str]
+    units: dict[str, str]  # data file → the digest of its unit (`_unit_digest`)
     subjects: list[str]
+    digests: bytes  # of each subject's lines, in the order of `subjects` (`_subject_digest`)
     outputs: dict[str, str | None]
     vocabulary: list[str]  # the vocabulary's terms the graph described
     checks: str  # the sha256 of the shapes and rules it passed
@@ -123,6 +130,8 @@ class Linked:
     matches: list[QuoteMatch]
     _keep: dict[str, Unit]  # file name → unit, for `save`
     _new: set[str]
+    _keys: dict[str, str]  # data file → its unit's key (`unit_key`)
+    _digests: bytes  # of each subject's lines, in the order of `subjects`
     subjects: list[str]  # in the order of the document
     # the lines of each subject that may differ from the last build's (b"": gone), if known
     changed: dict[str, bytes] | None
@@ -191,7 +200,7 @@ class Linked:
         the units written even if this one fails its shapes or rules: a unit is the file's
         own checks and triples, and the checks that need every file run on each build."""
         for name in sorted(self._new):
-            write_file(folder / name, _pickled(name, self._keep[name]))
+            write_file(folder / name, _encoded(name, self._keep[name]))
         self._new = set()
         for unit in self._keep.values():
             unit.part.blocks, unit.objects = {}, []
@@ -204,21 +213,23 @@ class Linked:
         the `outputs` written, for the next build to patch (`kg.incremental.patch`)."""
         by_file = {WRITERS[n].filename: n for n in [*PATCHABLE, "graphml"]}
         index = _Index(
-            {u.path: name for name, u in self._keep.items()},
+            dict(sorted(self._keys.items())),
             self.subjects,
+            self._digests,
             {by_file[o.name]: file_state(o.path) for o in outputs if o.name in by_file},
             self.vocabulary,
             self.checks,
             self._coverage,
         )
         self.keep(folder)
+        keys = {key + NETWORK for key in self._keys.values()}
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
-            if _unit_of(made.name) in self._keep:
+            if made.name in keys:
                 write_file(folder / made.name, made.read_bytes())
         for old in folder.iterdir() if folder.is_dir() else []:
-            if old.name != INDEX and _unit_of(old.name) not in self._keep:
+            if old.name != INDEX and old.name not in self._keep and old.name not in keys:
                 old.unlink(missing_ok=True)
-        write_file(folder / INDEX, _pickled(self._index_name, index))  # last: it names them
+        write_file(folder / INDEX, _encoded(self._index_name, index))  # last: it names them
 
 
 def link(
@@ -243,7 +254,6 @@ class Gathered:
     units: list[Unit]  # in the order of the files
     names: dict[str, str]  # file → unit name
     new: dict[str, Unit]  # file → unit made by this build
-    replaced: dict[str, Unit]  # file → kept unit made again (what it took no longer holds)
     folder: Path
     context: str  # what every unit depends on besides its file (see `gather`)
     previous: _Index | None  # what the last build left
@@ -257,7 +267,7 @@ class Gathered:
         fresh = {  # the entities of the files whose unit is not the last build's
             eid
             for unit in self.units
-            if unit.path in self.new or previous.units.get(unit.path) != self.names[unit.path]
+            if previous.units.get(unit.path) != self.key(unit)
             for eid in unit.types
         }
 
@@ -277,13 +287,11 @@ class Gathered:
         passed the same checks, `Linked.near` gives the nodes whose results may have
         changed (within `reach` steps back from a changed node) and the triples those
         results depend on."""
-        previous = self.previous
-        changed = None
-        if previous is not None:
-            changed = _changed(
-                previous, self.units, self.names, self.new, self.replaced, self.folder
-            )
-        return _join(self, schema, previous, changed, checks, reach)
+        return _join(self, schema, self.previous, checks, reach)
+
+    def key(self, unit: Unit) -> str:
+        """The key of `unit` (`unit_key`)."""
+        return unit_key(self.names[unit.path], unit)
 
     def network(
         self,
@@ -344,10 +352,9 @@ def gather(
             if owner.setdefault("\0" + quote.id, path) != path:
                 return None
             quotes[quote.id] = quote
-    replaced: dict[str, Unit] = {}
     for path, unit in list(units.items()):
         if not _holds(unit, types, quotes):  # read again: its ids and quotes stay the same
-            replaced[path] = units.pop(path)
+            del units[path]
     if not _read(files, units, facts):
         return None
     new: dict[str, Unit] = {}
@@ -362,41 +369,26 @@ def gather(
     # an index left by other code (another version of kg) is not read
     previous = _load(folder / INDEX, _index_name(context), _Index)
     units_in_order = [units[str(p)] for p in files]
-    return Gathered(units_in_order, names, new, replaced, folder, context, previous)
+    return Gathered(units_in_order, names, new, folder, context, previous)
 
 
-def _changed(
-    previous: _Index,
-    units: list[Unit],
-    names: dict[str, str],
-    new: dict[str, Unit],
-    replaced: dict[str, Unit],
-    folder: Path,
-) -> set[str] | None:
-    """The subjects whose lines may differ from the last build's: those whose lines in a
-    file's unit differ from the lines in the unit the last build had for that file (the
-    vocabulary's: see `_join`); None if unknown."""
-    now = {u.path: u.part.blocks for u in units}
-    changed: set[str] = set()
-    for path, name in previous.units.items():
-        if names.get(path) == name and path not in new:
-            continue  # the same unit as last time
-        old = replaced.get(path) if names.get(path) == name else None
-        old = old or _load(folder / name, name, Unit)
-        if old is None:
-            return None
-        changed.update(_differing(old.part.blocks, now.get(path, {})))
-    for path, blocks in now.items():
-        if path not in previous.units:
-            changed.update(blocks)
-    return changed
+def _subject_digest(block: bytes) -> bytes:
+    """A digest of one subject's N-Triples lines, as the index keeps it."""
+    return hashlib.blake2b(block, digest_size=DIGEST_BYTES).digest()
 
 
-def _differing(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> Iterator[str]:
-    """The subjects with other lines in `new` than in `old` (or in only one of them)."""
-    for subject in old.keys() | new.keys():
-        if old.get(subject) != new.get(subject):
-            yield subject
+DIGEST_BYTES = 16
+
+
+def _changed(previous: _Index, order: list[str], digests: bytes) -> set[str]:
+    """The subjects whose lines differ from those of the last build (`previous`), which
+    wrote the outputs: present in only one of the two, or with other lines."""
+    size = DIGEST_BYTES
+    old = {s: previous.digests[i * size : (i + 1) * size] for i, s in enumerate(previous.subjects)}
+    changed = {
+        s for i, s in enumerate(order) if old.pop(s, b"") != digests[i * size : (i + 1) * size]
+    }
+    return changed | old.keys()
 
 
 def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> bool:
@@ -411,14 +403,47 @@ def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) ->
 
 def _holds(unit: Unit, types: Mapping[str, str], quotes: Mapping[str, NamedQuote]) -> bool:
     """Whether what `unit` took from other files is still so."""
-    for eid, name in unit.refs.items():
+    for eid, name in unit.read_types.items():
         if types.get(eid) != name:
             return False
-    for qid, (text, source) in unit.cites.items():
-        quote = quotes.get(qid)
-        if quote is None or (quote.text, quote.source) != (text, source):
+    for qid, record in unit.read_quotes.items():
+        if _cited(quotes.get(qid)) != record:
             return False
     return True
+
+
+def _cited(quote: NamedQuote | None) -> _CitedRecord | None:
+    if quote is None:
+        return None
+    where = quote.source_pos.line if quote.source_pos else None
+    return (quote.text, quote.source, quote.pos.path, quote.pos.line, where)
+
+
+V = TypeVar("V")
+
+
+class _Recorded(Mapping[str, V]):
+    """A table of the other files' ids or named quotes that notes each key looked up in it
+    (with what it found) and whether it was read whole."""
+
+    def __init__(self, table: Mapping[str, V]) -> None:
+        self._table = table
+        self.read: dict[str, V | None] = {}
+        self.whole = False
+
+    def __getitem__(self, key: str) -> V:
+        found = self.read[key] = self._table.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        self.whole = True
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        self.whole = True
+        return len(self._table)
 
 
 def _make_each(
@@ -446,28 +471,18 @@ def _make_unit(
 ) -> Unit | None:
     own_types = {e.id.text: e.type.text for e in facts.entities}
     own_quotes = {q.id for q in facts.quotes}
-    others = {qid: q for qid, q in quotes.items() if qid not in own_quotes}
-    checked = check_file(facts, schema, sources, types, others)
-    if any(not p.is_warning for p in checked.problems):
+    read_types = _Recorded({k: v for k, v in types.items() if k not in own_types})
+    read_quotes = _Recorded({k: q for k, q in quotes.items() if k not in own_quotes})
+    checked = check_file(facts, schema, sources, read_types, read_quotes)
+    if any(not p.is_warning for p in checked.problems) or read_types.whole or read_quotes.whole:
         return None
-    refs: dict[str, str] = {}
     matches: dict[tuple[str, int, int], QuoteMatch] = {}
-    prefix = str(ID)
     for entity in checked.entities:
         for m in entity.evidence:
             matches.setdefault((m.source, m.start, m.end), m)
         for st in entity.statements:
             for m in st.evidence:
                 matches.setdefault((m.source, m.start, m.end), m)
-            if st.prop.is_object_property and str(st.obj).startswith(prefix):
-                eid = str(st.obj)[len(prefix) :]
-                if eid not in own_types and eid in types:
-                    refs[eid] = types[eid]
-    cites: dict[str, tuple[str, str | None]] = {}
-    for written in facts.entities:
-        for ref in [*written.evidence, *(r for st in written.statements for r in st.evidence)]:
-            if ref.cite is not None and ref.cite in others:
-                cites[ref.cite] = (others[ref.cite].text, others[ref.cite].source)
     part = build_part(checked.entities, schema)
     return Unit(
         path,
@@ -476,8 +491,8 @@ def _make_unit(
             q.id: (q.text, q.source, q.pos.line, q.source_pos.line if q.source_pos else None)
             for q in facts.quotes
         },
-        refs,
-        cites,
+        dict(sorted(read_types.read.items())),
+        {qid: _cited(q) for qid, q in sorted(read_quotes.read.items())},
         part,
         sorted(checked.found),
         sorted(checked.source_docs),
@@ -512,7 +527,6 @@ def _join(
     gathered: Gathered,
     schema: Schema,
     previous: _Index | None,
-    changed: set[str] | None,
     checks: str,
     reach: int | None,
 ) -> Linked | None:
@@ -534,6 +548,8 @@ def _join(
     blocks = part_blocks(parts, schema)
     order = subject_order(blocks)
     vocabulary = sorted({t for part in parts for t in part.vocabulary})
+    digests = b"".join(_subject_digest(blocks[s]) for s in order)
+    changed = None if previous is None else _changed(previous, order, digests)
     near = None
     if changed is not None and len(changed) > len(order) * MOST_CHANGED:
         changed = None  # as good as all of it: written and checked whole
@@ -549,6 +565,8 @@ def _join(
         [m for u in units for m in u.matches],
         {names[u.path]: u for u in units},
         {names[path] for path in new},
+        {u.path: gathered.key(u) for u in units},
+        digests,
         order,
         None if changed is None else {s: blocks.get(s, b"") for s in changed},
         previous,
@@ -591,7 +609,7 @@ def _near(
 
 def _unit_name(context: str, path: Path) -> str:
     digest = hashlib.sha256(f"kg-unit {FORMAT}\0{context}\0{path}\0".encode())
-    digest.update(path.read_bytes())
+    digest.update(file_digest(path, MAX_FILE_BYTES))  # a bigger file is refused, not read
     return digest.hexdigest() + UNIT
 
 
@@ -599,27 +617,42 @@ def _index_name(context: str) -> str:
     return f"{INDEX} {FORMAT} {context}"
 
 
-def _unit_of(name: str) -> str:
-    """The unit file that a file of the units' folder belongs to."""
-    return name.rsplit(".", 1)[0] + UNIT
+def unit_key(name: str, unit: Unit) -> str:
+    """The key of a unit: the digest of everything it was made from, that is its file's
+    path and bytes and the build's context (its `name`), and what it read of the other
+    files. Its network part is kept under this key."""
+    read = msgspec.msgpack.encode((unit.read_types, unit.read_quotes))
+    return hashlib.sha256(name.encode() + b"\0" + read).hexdigest()
 
 
-def _pickled(name: str, value: object) -> bytes:
-    """The contents of a file of the units' folder: `value`, with the unit's name."""
-    return pickle.dumps((name, value), pickle.HIGHEST_PROTOCOL)
+def _encoded(name: str, value: object) -> bytes:
+    """The contents of a file of the units' folder: `value`, with the name it is kept for,
+    in MessagePack (plain data: reading it runs no code)."""
+    return msgspec.msgpack.encode((name, value))
 
 
 def _load(path: Path, name: str, kind: type[T]) -> T | None:
-    """The `kind` kept in `path` for the unit `name`, or None (none there, unreadable, or
-    another's: it is made again)."""
+    """The `kind` kept in `path` for `name`, or None (none there, too big, unreadable, not a
+    `kind`, or another's: it is made again). Read without following a link."""
     try:
-        with open(path, "rb") as f:
-            found = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
         return None
-    if isinstance(found, tuple) and len(found) == 2 and found[0] == name:
-        return found[1] if isinstance(found[1], kind) else None
-    return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEPT_BYTES:
+            return None
+        data = f.read()
+    try:
+        found_name, value = msgspec.msgpack.decode(data, type=tuple[str, kind])  # type: ignore[valid-type]
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return value if found_name == name else None
+
+
+MAX_KEPT_BYTES = 1 << 30
+"""A file of the units' folder larger than this is not read (a unit is the size of its
+file's triples, a few MiB at most under the 1 MiB limit on a data file)."""
 
 
 def _network(
@@ -629,13 +662,12 @@ def _network(
     spool: Path,
     graph: Built | None,
 ) -> nx.MultiDiGraph:
-    names, new = gathered.names, {gathered.names[path] for path in gathered.new}
+    keys = {unit.path: gathered.key(unit) for unit in gathered.units}
     parts: dict[str, NetworkPart] = {}
     missing: list[tuple[str, Unit]] = []
     for unit in gathered.units:
-        name = names[unit.path]
-        net = gathered.folder / (name[: -len(UNIT)] + NETWORK)
-        kept = None if name in new else _load(net, name, NetworkPart)
+        name = keys[unit.path]
+        kept = _load(gathered.folder / (name + NETWORK), name, NetworkPart)
         if kept is not None:
             parts[name] = kept
         else:
@@ -657,9 +689,9 @@ def _network(
             graph.release_store()
         for (name, _), part in zip(missing, _split(whole, [u for _, u in missing]), strict=True):
             parts[name] = part
-            write_file(spool / (name[: -len(UNIT)] + NETWORK), _pickled(name, part))
+            write_file(spool / (name + NETWORK), _encoded(name, part))
         del whole
-    return join_network((parts[names[u.path]] for u in gathered.units), schema)
+    return join_network((parts[keys[u.path]] for u in gathered.units), schema)
 
 
 def _units_view(units: list[Unit], schema: Schema) -> GraphView:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -97,18 +97,19 @@ def check_file(
     types: Mapping[str, str],
     quotes: Mapping[str, NamedQuote],
 ) -> FileChecked:
-    """Every check of `check_facts` that one file's `facts` allow, given the `type:` of every
-    entity id of the data (`types`) and the named quotes of the other files (`quotes`).
+    """Every check of `check_facts` that one file's `facts` allow, given the `type:` of the
+    entity ids of the other files (`types`) and their named quotes (`quotes`).
+
+    Both are read key by key, only for the ids and quote ids the file refers to (and whole
+    only to suggest a name for a wrong one), so a caller can record what a file depends on
+    (`kg.incremental.units`).
 
     Left to the caller: duplicate ids and quote ids across files, quoted sources without a
     `SourceDocument` (`found`, `source_docs`), cycles (`cycle_problems`) and look-alike
     labels (`look_alike_warnings`)."""
     checker = _Checker(facts, schema, sources)
-    checker.quotes.update(quotes)
-    for eid, name in types.items():
-        cls = schema.types.get(name)
-        if cls is not None:
-            checker.classes[eid] = cls
+    checker.other_quotes = quotes
+    checker.other_classes = _Classes(types, schema)
     entities = checker.check_entities()
     return FileChecked(
         entities,
@@ -175,6 +176,25 @@ def fold_label(text: str, lang: str) -> str:
     return text.casefold()
 
 
+class _Classes(Mapping[str, ClassInfo]):
+    """The class of each id of `types` (id → `type:`), looked up when asked for."""
+
+    def __init__(self, types: Mapping[str, str], schema: Schema) -> None:
+        self._types, self._schema = types, schema
+
+    def __getitem__(self, eid: str) -> ClassInfo:
+        cls = self._schema.types.get(self._types[eid])
+        if cls is None:
+            raise KeyError(eid)
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+
 class _Checker:
     def __init__(self, facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> None:
         self.facts = facts
@@ -184,6 +204,9 @@ class _Checker:
         self.quotes: dict[str, NamedQuote] = {}
         self.matches: dict[tuple[str, str], QuoteMatch | None] = {}
         self.classes: dict[str, ClassInfo] = {}  # entity id → class, for reference checks
+        # the other files' classes and named quotes, when one file is checked (`check_file`)
+        self.other_classes: Mapping[str, ClassInfo] = {}
+        self.other_quotes: Mapping[str, NamedQuote] = {}
         self._iris: dict[str, URIRef] = {}  # entity id → its IRI, made once
         self.source_docs: set[str] = set()
         self.bad_sources: set[SourcePos] = set()  # `source:` lines already reported
@@ -209,12 +232,10 @@ class _Checker:
         """Every check that needs no more than the files read and the ids and named quotes
         of the others (`check_file` checks one file at a time with them): the entities that
         passed, sorted by id."""
-        others = set(self.quotes)  # named quotes of other files: matched when cited
         self._index_quotes()
         self._index_entities()
-        for quote in self.quotes.values():
-            if quote.id not in others:
-                self._match(quote.text, quote.source, quote.pos, quote.source_pos)
+        for quote in self.quotes.values():  # the other files' are matched when cited
+            self._match(quote.text, quote.source, quote.pos, quote.source_pos)
         entities = [self._check_entity(e) for e in self.facts.entities]
         self._check_source_texts()
         return tuple(sorted((e for e in entities if e), key=lambda e: e.id))
@@ -332,9 +353,9 @@ class _Checker:
         ok = True
         for ref in refs:
             if ref.cite is not None:
-                named = self.quotes.get(ref.cite)
+                named = self.quotes.get(ref.cite) or self.other_quotes.get(ref.cite)
                 if named is None:
-                    hint = did_you_mean(ref.cite, sorted(self.quotes))
+                    hint = did_you_mean(ref.cite, sorted({*self.quotes, *self.other_quotes}))
                     self.problem(
                         ref.pos,
                         f"cite of unknown quote '{ref.cite}'",
@@ -531,7 +552,7 @@ class _Checker:
                     hint or f"use one of: {', '.join(sorted(words))}",
                 )
                 return None
-        target = self.classes.get(text)
+        target = self.classes.get(text) or self.other_classes.get(text)
         if target is None and not ID_PATTERN.fullmatch(text):
             self.problem(
                 st.value.pos,
@@ -541,7 +562,7 @@ class _Checker:
             )
             return None
         if target is None:
-            hint = did_you_mean(text, sorted(self.classes))
+            hint = did_you_mean(text, sorted({*self.classes, *self.other_classes}))
             self.problem(
                 st.value.pos,
                 f"'{st.key}' refers to '{text}', which is not the id of any entity",
