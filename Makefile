@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,11 @@ browser: $(VENV)/.browser ## install chromium, a CJK font and playwright for the
 $(VENV)/.browser: $(BIN)/kg
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	@touch $@
+
+# CI runs tests/test_differential.py briefly (3 runs of 8 steps); this runs it at length
+fuzz: setup ## the differential test at length: cached against clean builds over many random edits
+	KG_FUZZ_EXAMPLES=$${KG_FUZZ_EXAMPLES:-60} KG_FUZZ_STEPS=$${KG_FUZZ_STEPS:-20} \
+	  $(BIN)/pytest -q tests/test_differential.py
 
 golden: setup ## rewrite golden files and expected error texts; review with git diff
 	$(BIN)/pytest --update-golden -q

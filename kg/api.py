@@ -387,8 +387,6 @@ def _build_cached(
         summary = {**record.summary, "outputs": [str(o.path) for o in outputs]}
         return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
     report = _build_units(data, out, onto, queries, formats)
-    if report is None:  # a problem: the whole build finds and reports every one
-        report = BuildReport.of(_build(data, out, onto, queries, formats))
     files = [{"name": o.name, "bytes": o.size, "sha256": o.sha256} for o in report.outputs]
     summary = {k: v for k, v in report.summary.items() if k != "outputs"}  # paths: not kept
     record = build_cache.Record(summary, report.warnings, report.coverage, files)
@@ -403,15 +401,14 @@ def _build_units(
     onto: Path | None,
     queries: Path | None,
     formats: list[str] | None,
-) -> BuildReport | None:
+) -> BuildReport:
     """`build`, each data file from its unit kept in `out` where it still holds (see
-    `kg.incremental.units`); None if the data has a problem (then nothing is written)."""
+    `kg.incremental.units`). Raises `KgError` with every problem (then nothing is written),
+    as `check` does: both run `check_file` on each file and `check_across` on them all."""
     schema = read_schema(onto)
     sources = _sources(data)
     folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR
     gathered = units.gather(data, schema, sources, folder, build_cache.unit_context(data, onto))
-    if gathered is None:
-        return None
     texts = {k: s.text for k, s in sorted(sources.items())}
     ahead = _ahead(formats)
     with _spool(out) as spool:
@@ -436,10 +433,6 @@ def _build_units(
             if job is not None:
                 job.cancel()
             raise
-        if linked is None:
-            if job is not None:
-                job.cancel()
-            return None
         built = linked.built
         linked.keep(folder)
         if late or len(built.nt) > SPILL_BYTES:

@@ -65,7 +65,9 @@ def test_hostile_label_cannot_close_the_script_or_add_markup(data_dir: Path) -> 
 
 
 def test_the_page_script_never_writes_markup() -> None:
-    template = (Path(kg.__file__).parent / "explorer" / "templates" / "network.html").read_text("utf-8")
+    template = (Path(kg.__file__).parent / "explorer" / "templates" / "network.html").read_text(
+        "utf-8"
+    )
     script = template.rsplit("<script>", 1)[1]
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script, sink

@@ -5,6 +5,7 @@ errors), and checks and builds again only the files it must."""
 from __future__ import annotations
 
 import mmap
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -498,3 +499,55 @@ def test_an_index_left_by_other_code_is_not_read(
         real_data, tmp_path / "clean"
     )
     assert patched_formats() == []
+
+
+class _Planted:
+    """A pickle that writes a file when it is loaded: what an attacker would leave."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickle_planted_in_the_cache_is_never_run(real_data: Path, tmp_path: Path) -> None:
+    """Anyone who can write the output folder must not run code on the next build: every
+    file of the units' folder replaced by a pickle that writes a file when loaded."""
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    marker = tmp_path / "code-ran"
+    for kept in (out / CACHE_DIR / UNITS_DIR).iterdir():
+        kept.write_bytes(pickle.dumps(_Planted(marker)))
+    EDITS["a label"][0](real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert not marker.exists()
+
+
+def test_a_linked_cache_folder_is_replaced_not_followed(real_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(out / CACHE_DIR)
+    (out / CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+    EDITS["a label"][0](real_data)
+    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+        real_data, tmp_path / "clean"
+    )
+    assert list(elsewhere.iterdir()) == []
+    assert (out / CACHE_DIR).is_dir() and not (out / CACHE_DIR).is_symlink()
+
+
+def test_what_a_killed_build_left_is_removed(real_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_cached(real_data, out)
+    (out / ".kg-3f9a2c1b").mkdir()
+    (out / ".kg-3f9a2c1b" / "graph.ttl").write_bytes(b"half")
+    (out / ".kg-7d1e0a").write_bytes(b"half a file")
+    (out / CACHE_DIR / UNITS_DIR / ".kg-55aa").write_bytes(b"half a unit")
+    build_cached(real_data, out)
+    assert sorted(p.name for p in out.glob(".kg-*")) == [CACHE_DIR]
+    assert not list((out / CACHE_DIR / UNITS_DIR).glob(".kg-*"))

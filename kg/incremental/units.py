@@ -2,25 +2,28 @@
 content, and the step that joins them into what a whole build makes.
 
 A cached `kg build` (`kg.api.build_cached`) checks and builds each data file alone, against
-the ids and named quotes of the other files (`kg.pipeline.validate.check_file`,
-`kg.pipeline.build.build_part`), and keeps the result, a `Unit`, in `OUT/.kg-cache/units/`. A unit's
-file name is the sha256 of the file's path and bytes and of everything else it depends on
-(`context`: the code, the ontology, the source texts). A later build reads the unit of every
-unchanged file instead of parsing, checking and building the file again (`gather`), unless
-an id the file refers to now has another type or a named quote it cites now reads otherwise.
+the ids and named quotes of the other files (`check_file`, `build_part`), and keeps the
+result, a `Unit`, in `OUT/.kg-cache/units/`, named by the sha256 of the file's path and
+bytes and of the context (the code, the ontology, the source texts). A unit records what its
+checks read of the other files (each id's `type:` and each named quote looked up, as they
+were looked up); a later build reads the unit of an unchanged file instead of parsing,
+checking and building it again (`gather`) only while each of those reads gives the same
+answer. The unit's key (`unit_key`) is the digest of all of that.
 
-`Gathered.join` then does what needs every file: duplicate ids and quote ids, quoted
-sources without a `SourceDocument`, cycles, look-alike labels; and joins the parts into one
-graph (`kg.pipeline.build.join_parts`): what `check` and `build_graph` make of the whole data (the
-same N-Triples, positions, counts and warnings; tested). It is None when anything is wrong,
-and the caller runs the whole build, which reports every problem as it always does.
+`Gathered.join` then runs the checks that need every file, `check_across` (duplicate ids
+and quote ids, quoted sources without a `SourceDocument`, cycles, look-alike labels): the
+same function `check_facts` runs, on what each file's `check_file` gave. It raises `KgError`
+with every problem, as `kg check` does; else it joins the parts into one graph
+(`join_parts`).
 
-From the index the last build left (`_Index`) the join also knows which subjects may have
-changed: those whose lines differ between a unit made again and the unit it replaces.
-Then `graph.ttl` and `graph.jsonld` are patched (`Linked.patches`, `patch`), the shapes
-and rules run only near the change (`Linked.check_near`), and the coverage line is measured
-again only for the sources whose passages changed (`Linked.coverage_line`). Beside each
-unit, its part of the explorer's network is kept (`Gathered.network`).
+The index of the last good build (`_Index`) holds a digest of each subject's lines, so the
+join knows exactly which subjects differ from the outputs on disk. Then `graph.ttl` and
+`graph.jsonld` are patched (`Linked.patches`, `patch`), the shapes and rules run only near
+the change (`Linked.check_near`), and the coverage line is measured again only for the
+sources whose passages changed (`Linked.coverage_line`). Beside each unit, its part of the
+explorer's network is kept under the unit's key (`Gathered.network`).
+
+Everything kept is MessagePack read against its type (msgspec): plain data, never code.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.errors import Problem
+from kg.errors import KgError, Problem
 from kg.explorer.network import NetworkPart, join_network, network_part
 from kg.facts import Facts, NamedQuote, SourcePos
 from kg.incremental.cache import file_digest
@@ -55,7 +58,7 @@ from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import QuoteMatch, SourceText
 from kg.pipeline.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
-from kg.pipeline.validate import check_file, cycle_problems, fold_label, look_alike_warnings
+from kg.pipeline.validate import Across, check_across, check_file
 from kg.review.coverage import Counts, quoted_counts, summary_line
 from kg.runtime import collector
 from kg.runtime.forked import in_two
@@ -88,10 +91,7 @@ class Unit:
     read_types: dict[str, str | None]
     read_quotes: dict[str, _CitedRecord | None]
     part: GraphPart
-    found: list[tuple[str, str]]  # quotes found in their sources: (source id, quote)
-    source_docs: list[str]
-    labels: list[tuple[str, str, str, int, str]]  # language, label, entity id, line, folded
-    acyclic: list[tuple[str, str, str, int]]  # key, from, to, line
+    across: Across  # what the checks across files take from it
     classes: dict[str, int]  # entities per `type:`
     matches: list[QuoteMatch]  # each passage it quotes, once
     objects: list[str]  # the IRIs its triples point at, as N-Triples writes them, sorted
@@ -232,21 +232,6 @@ class Linked:
         write_file(folder / INDEX, _encoded(self._index_name, index))  # last: it names them
 
 
-def link(
-    data_dir: Path,
-    schema: Schema,
-    sources: dict[str, SourceText],
-    folder: Path,
-    context: str,
-    checks: str = "",
-    reach: int | None = None,
-) -> Linked | None:
-    """`gather`, then `Gathered.join`: the data under `data_dir` checked and built as one
-    build makes it; None if any check finds a problem."""
-    gathered = gather(data_dir, schema, sources, folder, context)
-    return None if gathered is None else gathered.join(schema, checks, reach)
-
-
 @dataclass
 class Gathered:
     """Every data file's unit (`gather`), before the checks that need them all (`join`)."""
@@ -279,8 +264,9 @@ class Gathered:
 
         return {"graphml": make}
 
-    def join(self, schema: Schema, checks: str = "", reach: int | None = None) -> Linked | None:
-        """The checks that need every file, and the graph of them all (see `link`).
+    def join(self, schema: Schema, checks: str = "", reach: int | None = None) -> Linked:
+        """The checks that need every file (`check_across`), and the graph of them all;
+        raises `KgError` with every problem.
 
         `checks` names the shapes and rules the build runs (a digest) and `reach` is how
         far past a node they read (see `shapes_reach`; None: unknown). When the last build
@@ -320,12 +306,11 @@ def gather(
     sources: dict[str, SourceText],
     folder: Path,
     context: str,
-) -> Gathered | None:
+) -> Gathered:
     """The unit of each data file under `data_dir`: kept in `folder` where it still holds,
-    made from the file otherwise; None if any file has a problem."""
+    made from the file otherwise. Raises `KgError` with every problem of reading the files,
+    or else of checking them (`check_file`) and across them (`check_across`)."""
     files, problems = data_files(data_dir)
-    if problems:
-        return None
     names = {str(path): _unit_name(context, path) for path in files}
     units: dict[str, Unit] = {}
     for path, name in names.items():
@@ -333,41 +318,45 @@ def gather(
         if unit is not None and unit.path == path:
             units[path] = unit
     facts: dict[str, Facts] = {}
-    if not _read(files, units, facts):
-        return None
+    problems += _read(files, units, facts)
+    if problems:  # as `load_facts`: every problem of reading, and nothing checked
+        raise KgError(problems)
     types: dict[str, str] = {}
     quotes: dict[str, NamedQuote] = {}
-    owner: dict[str, str] = {}  # id or quote id → its file
-    for path in names:
+    for path in names:  # the first of two entities or quotes with one id stands for it
         if path in facts:
             own_types = {e.id.text: e.type.text for e in facts[path].entities}
             own_quotes: Iterable[NamedQuote] = facts[path].quotes
         else:
             own_types, own_quotes = units[path].types, units[path].named_quotes()
         for eid, name in own_types.items():
-            if owner.setdefault(eid, path) != path:
-                return None  # an id of two entities: the whole build reports it
-            types[eid] = name
+            types.setdefault(eid, name)
         for quote in own_quotes:
-            if owner.setdefault("\0" + quote.id, path) != path:
-                return None
-            quotes[quote.id] = quote
+            quotes.setdefault(quote.id, quote)
     for path, unit in list(units.items()):
         if not _holds(unit, types, quotes):  # read again: its ids and quotes stay the same
             del units[path]
-    if not _read(files, units, facts):
-        return None
+    problems += _read(files, units, facts)
+    if problems:  # a file changed while it was read
+        raise KgError(problems)
     new: dict[str, Unit] = {}
+    failed: dict[str, tuple[list[Problem], Across]] = {}
     items = list(facts.items())
     # a forked helper makes the second half when there are enough to be worth it
     cut = len(items) // 2 if sum(len(f.entities) for _, f in items) >= PARALLEL_ENTITIES else 0
     made = in_two(_make_each, items, cut, schema, sources, types, quotes)
-    for path, unit in zip(facts, made, strict=True):
-        if unit is None:
-            return None
-        units[path] = new[path] = unit
+    for path, (result, found) in zip(facts, made, strict=True):
+        if isinstance(result, Unit):
+            units[path] = new[path] = result
+        else:
+            failed[path] = (found, result)
     # an index left by other code (another version of kg) is not read
     previous = _load(folder / INDEX, _index_name(context), _Index)
+    if failed:  # every problem of every file, and of the checks across them
+        across = [units[p].across if p in units else failed[p][1] for p in names]
+        found = [w for u in units.values() for w in u.warnings]
+        found += [p for problems, _ in failed.values() for p in problems]
+        raise KgError(found + check_across(across))
     units_in_order = [units[str(p)] for p in files]
     return Gathered(units_in_order, names, new, folder, context, previous)
 
@@ -391,14 +380,15 @@ def _changed(previous: _Index, order: list[str], digests: bytes) -> set[str]:
     return changed | old.keys()
 
 
-def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> bool:
-    """Read the files that have no unit yet into `facts`; False if any has a problem."""
+def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) -> list[Problem]:
+    """Read the files that have no unit yet into `facts`; the problems found."""
     missing = [p for p in files if str(p) not in units and str(p) not in facts]
+    problems = []
     for one, found in read_each(missing):
-        if found:
-            return False
-        facts[one.files[0]] = one
-    return True
+        problems += found
+        if not found:
+            facts[one.files[0]] = one
+    return problems
 
 
 def _holds(unit: Unit, types: Mapping[str, str], quotes: Mapping[str, NamedQuote]) -> bool:
@@ -423,27 +413,27 @@ V = TypeVar("V")
 
 
 class _Recorded(Mapping[str, V]):
-    """A table of the other files' ids or named quotes that notes each key looked up in it
-    (with what it found) and whether it was read whole."""
+    """The ids or named quotes of `table` that are not a file's `own`, noting each key
+    looked up (with what it found) and whether they were read whole."""
 
-    def __init__(self, table: Mapping[str, V]) -> None:
-        self._table = table
+    def __init__(self, table: Mapping[str, V], own: set[str]) -> None:
+        self._table, self._own = table, own
         self.read: dict[str, V | None] = {}
         self.whole = False
 
     def __getitem__(self, key: str) -> V:
-        found = self.read[key] = self._table.get(key)
+        found = self.read[key] = None if key in self._own else self._table.get(key)
         if found is None:
             raise KeyError(key)
         return found
 
     def __iter__(self) -> Iterator[str]:
         self.whole = True
-        return iter(self._table)
+        return (key for key in self._table if key not in self._own)
 
     def __len__(self) -> int:
         self.whole = True
-        return len(self._table)
+        return sum(1 for _ in self)
 
 
 def _make_each(
@@ -452,8 +442,9 @@ def _make_each(
     sources: dict[str, SourceText],
     types: dict[str, str],
     quotes: dict[str, NamedQuote],
-) -> list[Unit | None]:
-    """The unit of each (file, facts) of `items`."""
+) -> list[tuple[Unit | Across, list[Problem]]]:
+    """The unit of each (file, facts) of `items`, or what the checks across files take from
+    it and its problems."""
     return [_make_unit(path, one, schema, sources, types, quotes) for path, one in items]
 
 
@@ -468,14 +459,16 @@ def _make_unit(
     sources: dict[str, SourceText],
     types: dict[str, str],
     quotes: dict[str, NamedQuote],
-) -> Unit | None:
+) -> tuple[Unit | Across, list[Problem]]:
     own_types = {e.id.text: e.type.text for e in facts.entities}
     own_quotes = {q.id for q in facts.quotes}
-    read_types = _Recorded({k: v for k, v in types.items() if k not in own_types})
-    read_quotes = _Recorded({k: q for k, q in quotes.items() if k not in own_quotes})
+    read_types = _Recorded(types, set(own_types))
+    read_quotes = _Recorded(quotes, own_quotes)
     checked = check_file(facts, schema, sources, read_types, read_quotes)
-    if any(not p.is_warning for p in checked.problems) or read_types.whole or read_quotes.whole:
-        return None
+    if any(not p.is_warning for p in checked.problems):
+        return checked.across, checked.problems
+    if read_types.whole or read_quotes.whole:  # it read them all: made again every time
+        read_types.read["\0"] = "\0"
     matches: dict[tuple[str, int, int], QuoteMatch] = {}
     for entity in checked.entities:
         for m in entity.evidence:
@@ -494,15 +487,12 @@ def _make_unit(
         dict(sorted(read_types.read.items())),
         {qid: _cited(q) for qid, q in sorted(read_quotes.read.items())},
         part,
-        sorted(checked.found),
-        sorted(checked.source_docs),
-        [(g, text, eid, pos.line, fold_label(text, g)) for g, text, eid, pos in checked.labels],
-        [(key, a, b, pos.line) for key, a, b, pos in checked.acyclic],
+        checked.across,
         dict(Counter(e.cls.yaml_type or "" for e in checked.entities)),
         list(matches.values()),
         sorted(set(_objects(b"".join(part.blocks.values())))),
         [p for p in checked.problems if p.is_warning],
-    )
+    ), []
 
 
 def _objects(block: bytes) -> Iterator[str]:
@@ -529,18 +519,13 @@ def _join(
     previous: _Index | None,
     checks: str,
     reach: int | None,
-) -> Linked | None:
+) -> Linked:
     """The checks that need every unit, and the graph of them all."""
     units, names, new = gathered.units, gathered.names, gathered.new
-    found = {key for u in units for key in u.found}
-    if {s for s, _ in found} - {eid for u in units for eid in u.source_docs}:
-        return None  # a quoted source without a SourceDocument: the whole build reports it
-    acyclic = [(k, a, b, SourcePos(u.path, line)) for u in units for k, a, b, line in u.acyclic]
-    if cycle_problems(acyclic):
-        return None
-    labels = [(g, t, e, SourcePos(u.path, line)) for u in units for g, t, e, line, _ in u.labels]
-    folded = {(g, t): f for u in units for g, t, _, _, f in u.labels}
-    warnings = look_alike_warnings(labels, folded) + [w for u in units for w in u.warnings]
+    warnings = [w for u in units for w in u.warnings] + check_across([u.across for u in units])
+    if any(not p.is_warning for p in warnings):
+        raise KgError(warnings)
+    found = {key for u in units for key in u.across.found}
     counts: Counter[str] = Counter()
     for unit in units:
         counts.update(unit.classes)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TypeVar
 
 import networkx as nx
 from rdflib import RDFS, SKOS, XSD, Literal, URIRef
@@ -73,21 +74,137 @@ class Checked:
 
 
 def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
-    """Check every fact; return them resolved, or raise `KgError` with every problem."""
-    return _Checker(facts, schema, sources).run()
+    """Check every fact; return them resolved, or raise `KgError` with every problem.
+
+    Each file is checked alone (`check_file`, given the ids and named quotes of the others),
+    then what needs every file (`check_across`): the build cache (`kg.incremental`) runs
+    the same two functions, keeping the first's result of each file."""
+    files = split_by_file(facts)
+    types: dict[str, str] = {}
+    quotes: dict[str, NamedQuote] = {}
+    for one in files:  # the first of two entities or quotes with one id stands for it
+        for entity in one.entities:
+            types.setdefault(entity.id.text, entity.type.text)
+        for quote in one.quotes:
+            quotes.setdefault(quote.id, quote)
+    checked = []
+    for one in files:
+        own_ids = {e.id.text for e in one.entities}
+        own_quotes = {q.id for q in one.quotes}
+        others = _Others(types, own_ids), _Others(quotes, own_quotes)
+        checked.append(check_file(one, schema, sources, *others))
+    problems = [p for c in checked for p in c.problems]
+    problems += check_across([c.across for c in checked])
+    if any(not p.is_warning for p in problems):
+        raise KgError(problems)
+    entities = tuple(sorted((e for c in checked for e in c.entities), key=lambda e: e.id))
+    found = len({key for c in checked for key in c.across.found})
+    return Checked(entities, found, sources, tuple(sorted(set(problems))))
+
+
+def split_by_file(facts: Facts) -> list[Facts]:
+    """`facts` as one `Facts` per file, in the order of `facts.files`."""
+    by_file = {name: Facts(files=[name]) for name in facts.files}
+    for entity in facts.entities:
+        by_file[entity.pos.path].entities.append(entity)
+    for quote in facts.quotes:
+        by_file[quote.pos.path].quotes.append(quote)
+    return list(by_file.values())
+
+
+V = TypeVar("V")
+
+
+class _Others(Mapping[str, V]):
+    """`table` without the keys of `own` (one file's ids or quote ids)."""
+
+    def __init__(self, table: Mapping[str, V], own: set[str]) -> None:
+        self._table, self._own = table, own
+
+    def __getitem__(self, key: str) -> V:
+        if key in self._own:
+            raise KeyError(key)
+        return self._table[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._table if k not in self._own)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass
+class Across:
+    """What the checks that need every file (`check_across`) take from one file."""
+
+    ids: list[tuple[str, SourcePos]]  # each entity id it defines, where
+    quote_ids: list[tuple[str, SourcePos]]  # each named quote it defines, where
+    found: list[tuple[str, str]]  # quotes found in their sources: (source id, quote)
+    source_docs: list[str]  # ids of its SourceDocument entities
+    quoted_at: dict[str, SourcePos]  # each source it quotes → where it first does
+    labels: list[tuple[str, str, str, SourcePos, str]]  # language, label, id, where, folded
+    acyclic: list[tuple[str, str, str, SourcePos]]  # key, from, to, where
 
 
 @dataclass
 class FileChecked:
     """One file's facts checked alone (`check_file`): what passed, every problem found, and
-    what the checks that need every file take from it (see `Checker.run`)."""
+    what the checks that need every file take from it (`across`)."""
 
     entities: tuple[CheckedEntity, ...]
     problems: list[Problem]
-    found: set[tuple[str, str]]  # quotes found in their sources: (source id, quote)
-    source_docs: set[str]  # ids of its SourceDocument entities
-    labels: list[tuple[str, str, str, SourcePos]]  # language, label, entity id, where
-    acyclic: list[tuple[str, str, str, SourcePos]]  # key, from, to, where
+    across: Across
+
+
+def check_across(files: list[Across]) -> list[Problem]:
+    """The checks that need every file, given what each file's checks found (in the order
+    of the files): ids and quote ids defined in two files, quoted sources without a
+    `SourceDocument`, cycles, look-alike labels (warnings)."""
+    taken = _taken_twice(
+        [one.ids for one in files],
+        "id",
+        "ids are unique across all files: merge the two entities or rename one",
+    )
+    later = set(taken)  # (id, file) of each entity whose id an earlier file has
+    quotes = _taken_twice(
+        [one.quote_ids for one in files], "quote id", "give each named quote its own id"
+    )
+    problems = [*taken.values(), *quotes.values()]
+    used = {source for one in files for source, _ in one.found}
+    documents = {eid for one in files for eid in one.source_docs}
+    for source in sorted(used - documents):
+        where = min(one.quoted_at[source] for one in files if source in one.quoted_at)
+        problems.append(
+            Problem(
+                where,
+                f"source '{source}' is quoted but has no SourceDocument entity",
+                f"describe it: `- id: {source}` with `type: SourceDocument`, "
+                "its title and publisher",
+            )
+        )
+    problems.extend(cycle_problems(edge for one in files for edge in one.acyclic))
+    labels = [
+        label for one in files for label in one.labels if (label[2], label[3].path) not in later
+    ]
+    folded = {(lang, text): fold for lang, text, _, _, fold in labels}
+    problems.extend(look_alike_warnings([label[:4] for label in labels], folded))
+    return problems
+
+
+def _taken_twice(
+    files: list[list[tuple[str, SourcePos]]], what: str, fix: str
+) -> dict[tuple[str, str], Problem]:
+    """A problem at each key of a file that an earlier file has already defined, by (key,
+    file)."""
+    problems = {}
+    first: dict[str, SourcePos] = {}
+    for keys in files:
+        for key, pos in keys:
+            taken = first.setdefault(key, pos)
+            if taken.path != pos.path:
+                message = f"duplicate {what} '{key}' (first at {taken})"
+                problems[key, pos.path] = Problem(pos, message, fix)
+    return problems
 
 
 def check_file(
@@ -111,14 +228,20 @@ def check_file(
     checker.other_quotes = quotes
     checker.other_classes = _Classes(types, schema)
     entities = checker.check_entities()
-    return FileChecked(
-        entities,
-        checker.problems,
-        checker.found,
-        checker.source_docs,
-        checker.labels,
+    quoted_at: dict[str, SourcePos] = {}
+    for ref in sorted(checker.all_refs(), key=lambda r: r.pos):
+        if ref.source is not None:
+            quoted_at.setdefault(ref.source, ref.pos)
+    across = Across(
+        sorted(checker.id_pos.items(), key=lambda kv: kv[1]),
+        sorted(((q.id, q.pos) for q in checker.quotes.values()), key=lambda kv: kv[1]),
+        sorted(checker.found),
+        sorted(checker.source_docs),
+        quoted_at,
+        [(g, text, eid, pos, fold_label(text, g)) for g, text, eid, pos in checker.labels],
         checker.acyclic,
     )
+    return FileChecked(entities, checker.problems, across)
 
 
 _NUMERIC = frozenset({XSD.decimal, XSD.integer, XSD.positiveInteger})
@@ -211,22 +334,12 @@ class _Checker:
         self.source_docs: set[str] = set()
         self.bad_sources: set[SourcePos] = set()  # `source:` lines already reported
         self.indexed: set[int] = set()  # id() of each entity that owns its id
+        self.id_pos: dict[str, SourcePos] = {}  # each id → where the entity that owns it is
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
         self.acyclic: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
 
     def problem(self, pos: SourcePos, message: str, fix: str = "") -> None:
         self.problems.append(Problem(pos, message, fix))
-
-    def run(self) -> Checked:
-        entities = self.check_entities()
-        self._check_quoted_sources()
-        self.problems.extend(cycle_problems(self.acyclic))
-        self.problems.extend(look_alike_warnings(self.labels))
-        if any(not p.is_warning for p in self.problems):
-            raise KgError(self.problems)
-        found = sum(1 for m in self.matches.values() if m is not None)
-        warnings = tuple(sorted(set(self.problems)))
-        return Checked(entities, found, self.sources, warnings)
 
     def check_entities(self) -> tuple[CheckedEntity, ...]:
         """Every check that needs no more than the files read and the ids and named quotes
@@ -267,7 +380,7 @@ class _Checker:
             self.quotes[quote.id] = quote
 
     def _index_entities(self) -> None:
-        first_pos: dict[str, SourcePos] = {}
+        first_pos = self.id_pos
         for entity in self.facts.entities:
             eid = entity.id.text
             if not ID_PATTERN.fullmatch(eid):
@@ -653,18 +766,7 @@ class _Checker:
                     f"put its text in data/sources/{eid}.txt",
                 )
 
-    def _check_quoted_sources(self) -> None:
-        used = {s for s, _ in self.found}
-        for source in sorted(used - self.source_docs):
-            first = min(q.pos for q in self._all_refs() if q.source == source)
-            self.problem(
-                first,
-                f"source '{source}' is quoted but has no SourceDocument entity",
-                f"describe it: `- id: {source}` with `type: SourceDocument`, "
-                "its title and publisher",
-            )
-
-    def _all_refs(self) -> list[EvidenceRef]:
+    def all_refs(self) -> list[EvidenceRef]:
         refs = [EvidenceRef(q.pos, quote=q.text, source=q.source) for q in self.facts.quotes]
         for entity in self.facts.entities:
             refs.extend(entity.evidence)
