@@ -167,7 +167,7 @@ def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
     """Every figure for one data folder, in this process (see the module doc)."""
     import pyoxigraph as ox
 
-    from kg.api import build_cached
+    from kg.api import build
     from kg.sparql.query import load_store, saved_questions
 
     out: dict[str, Any] = {"stages": [], "peak_start": peak_mib()}
@@ -180,7 +180,7 @@ def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
         runs = iter(range(repeat))
 
         def whole() -> None:  # a fresh output folder each time: a cache miss, a full build
-            build_cached(data_dir, Path(tmp) / f"build-{next(runs)}")
+            build(data_dir, Path(tmp) / f"build-{next(runs)}", cache=True)
 
         seconds, _ = timed(whole, repeat)
         out["stages"].append(
@@ -287,11 +287,11 @@ def _stages(data_dir: Path, repeat: int, out: dict[str, Any], stage: Callable[..
 
 def measure_cache(data_dir: Path, build_dir: Path, repeat: int) -> dict[str, Any]:
     """A rebuild with no change, and with one file of a hundred changed, using the cache."""
-    from kg.api import build_cached
+    from kg.api import build
     from kg.pipeline.load import find_data_files
 
     def rebuild() -> None:
-        build_cached(data_dir, build_dir)
+        build(data_dir, build_dir, cache=True)
 
     found: dict[str, Any] = {}
     found["no change"], _ = timed(rebuild, repeat)  # the whole build above filled the cache

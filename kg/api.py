@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import cast
 
 from rdflib import Graph
 
-from kg.errors import KgError, Problem
+from kg.errors import WARNING, KgError, Problem
 from kg.explorer.network import focus_network, render_network
 from kg.facts import Facts, SourcePos
 from kg.incremental import cache as build_cache
@@ -29,16 +28,15 @@ from kg.outputs.export import (
     write_file,
     write_formats,
 )
-from kg.pipeline.build import Built, build_graph
+from kg.pipeline.build import Built
 from kg.pipeline.graph_facts import GraphFact, graph_facts
 from kg.pipeline.load import SOURCES_DIR, load_facts
 from kg.pipeline.ontology import Schema, read_schema
 from kg.pipeline.questions import Question
-from kg.pipeline.quotes import QuoteMatch, SourceText, read_sources
+from kg.pipeline.quotes import SourceText, read_sources
 from kg.pipeline.rules import check_rules, read_rules
 from kg.pipeline.shapes import check_shapes, read_shapes
-from kg.pipeline.validate import Checked, check_facts
-from kg.review.coverage import Coverage, quoted_coverage, source_coverage, write_coverage
+from kg.review.coverage import Coverage, source_coverage, write_coverage
 from kg.review.diff import Diff, diff_sides, read_side
 from kg.review.stats import Stats, graph_stats
 from kg.runtime import collector
@@ -49,57 +47,51 @@ from kg.sparql.results import Answer
 
 @dataclass
 class Result:
-    """A checked graph and what it holds; `outputs` is filled by `build`/`export`."""
+    """A checked graph and what it holds; `outputs` is filled by `build`/`export`.
+
+    A `build(..., cache=True)` that the build cache answered (`cached`: nothing changed
+    since the last build into the folder) holds no graph in memory: `built` is None, and
+    everything else is what that build found."""
 
     schema: Schema
-    checked: Checked
-    built: Built
+    built: Built | None
+    texts: dict[str, str]  # source id → its text
+    ids: list[str]  # every entity id, sorted
+    entities_per_class: dict[str, int]  # by `type:`, most frequent first, then by name
+    statements: int
+    quotes_checked: int
+    triples: int
+    warnings: list[Problem]  # things worth a look that do not fail the run
+    coverage_line: str  # how much of the source texts the quotes cover
     outputs: list[Output] = field(default_factory=list)
+    cached: bool = False
 
     @property
     def graph(self) -> Graph:
         """The graph as an `rdflib.Graph` (made on first use: the pipeline needs none)."""
-        return self.built.graph
+        return self._built.graph
 
     @property
-    def entities_per_class(self) -> dict[str, int]:
-        """Entity count by `type:`, most frequent first, then by name."""
-        counts = Counter(e.cls.yaml_type or "" for e in self.checked.entities)
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Things worth a look that do not fail the run (e.g. look-alike labels)."""
-        return list(self.checked.warnings)
+    def _built(self) -> Built:
+        if self.built is None:
+            raise ValueError(
+                "this result came from the build cache and holds no graph: "
+                "build with cache=False to have it"
+            )
+        return self.built
 
     @property
     def summary(self) -> dict[str, object]:
         """The figures `kg build` prints, as data."""
-        return _summary(
-            self.entities_per_class,
-            self.checked.quotes_checked,
-            self.checked.sources,
-            self.built,
-            self.outputs,
-        )
-
-
-def _summary(
-    per_class: dict[str, int],
-    quotes_checked: int,
-    sources: Iterable[str],
-    built: Built,
-    outputs: list[Output],
-) -> dict[str, object]:
-    return {
-        "entities": sum(per_class.values()),
-        "entities_per_class": per_class,
-        "statements": built.statements,
-        "quotes_checked": quotes_checked,
-        "sources": sorted(sources),
-        "triples": built.size,
-        "outputs": [str(o.path) for o in outputs],
-    }
+        return {
+            "entities": sum(self.entities_per_class.values()),
+            "entities_per_class": self.entities_per_class,
+            "statements": self.statements,
+            "quotes_checked": self.quotes_checked,
+            "sources": sorted(self.texts),
+            "triples": self.triples,
+            "outputs": [str(o.path) for o in self.outputs],
+        }
 
 
 def load(data_dir: str | Path = "data") -> Facts:
@@ -136,36 +128,11 @@ def check(
     >>> result.summary["entities"]  # doctest: +SKIP
     52
     """
-    return _check(Path(data_dir), ontology_dir, queries_dir)[0]
+    return _run(Path(data_dir), _path(ontology_dir), _path(queries_dir), None, None, None)
 
 
-@collector.paused()  # see kg.collector: about a third of the time otherwise
-def _check(
-    data_dir: Path,
-    ontology_dir: str | Path | None,
-    queries_dir: str | Path | None,
-    ahead: list[str] | None = None,
-    spool: Path | None = None,
-) -> tuple[Result, Forked[dict[str, Output]] | None]:
-    """`check`; the formats named in `ahead` (those made from the entity network: GraphML
-    and the explorer) are written into the folder `spool` by a forked second process while
-    the checks run."""
-    schema = read_schema(ontology_dir)
-    shapes, rules = read_shapes(ontology_dir), read_rules(queries_dir)
-    # the loaded facts are not kept past validation: at 100k entities they are about 1 GB
-    checked = check_facts(load_facts(data_dir), schema, _sources(data_dir))
-    built = build_graph(checked, schema)
-    texts = {k: s.text for k, s in sorted(checked.sources.items())}
-    if spool is not None:  # a build: the N-Triples out of memory, for the helper too
-        built.spill()
-    collector.trim()  # the builder's freed lines: a forked helper would inherit them
-    job = None
-    if ahead and spool is not None:
-        # the child reads the graph through `built.view`'s index of the triples, so it
-        # starts before the store is made (the shapes and rules here need the store)
-        job = Forked.start(write_formats, built, schema, texts, ahead, spool)
-    _check_graph(built, checked.warnings, shapes, rules, job)
-    return Result(schema, checked, built), job
+def _path(given: str | Path | None) -> Path | None:
+    return None if given is None else Path(given)
 
 
 def _check_graph(
@@ -199,19 +166,11 @@ def export(
     result: Result, out_dir: str | Path = "build", formats: list[str] | None = None
 ) -> list[Output]:
     """Write `result`'s graph in `formats` (all by default) into `out_dir`, atomically."""
+    built = result._built
     result.outputs = export_graph(
-        result.built,
-        result.schema,
-        out_dir,
-        formats,
-        positions=result.built.positions,
-        texts=_texts(result),
+        built, result.schema, out_dir, formats, positions=built.positions, texts=result.texts
     )
     return result.outputs
-
-
-def _texts(result: Result) -> dict[str, str]:
-    return {k: s.text for k, s in sorted(result.checked.sources.items())}
 
 
 @collector.paused()
@@ -226,7 +185,7 @@ def view(
     With `focus` (an entity id), only the entities within `depth` relations of it are
     shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
     """
-    graphs = Graphs(result.built, result.schema, texts=_texts(result))
+    graphs = Graphs(result._built, result.schema, texts=result.texts)
     net = graphs.network
     title = "gba-kg network"
     if focus is not None:
@@ -247,24 +206,68 @@ def build(
     ontology_dir: str | Path | None = None,
     queries_dir: str | Path | None = None,
     formats: list[str] | None = None,
+    cache: bool = False,
 ) -> Result:
-    """`check`, then `export`: the whole pipeline. Nothing is written when a check fails."""
-    with build_cache.claimed(Path(out_dir)):
-        return _build(Path(data_dir), Path(out_dir), ontology_dir, queries_dir, formats)
+    """`check`, then write the graph in `formats` (all by default) into `out_dir`, all files
+    at once: the whole pipeline. Nothing is written when a check fails.
+
+    With `cache=True` (what `kg build` does), the build keeps what it made in
+    `out_dir/.kg-cache/` and a rebuild redoes only what its changed inputs need; when no
+    input changed and the outputs are intact, it only verifies them (`Result.cached`). The
+    files are the bytes a build without the cache writes. With `cache=False` the build
+    runs in full, and anything the cache kept in `out_dir` is removed.
+    """
+    data, out = Path(data_dir), Path(out_dir)
+    onto, queries = _path(ontology_dir), _path(queries_dir)
+    with build_cache.claimed(out):
+        if not cache:
+            result = _run(data, onto, queries, out, formats, None)
+            build_cache.clear(out)
+            return result
+        key = build_cache.input_key(data, onto, queries, formats)
+        hit = build_cache.lookup(out, key)
+        if hit is not None:
+            return _replayed(read_schema(onto), _sources(data), *hit)
+        result = _run(data, onto, queries, out, formats, build_cache.units_folder(out))
+        build_cache.store(out, key, _record(result))
+        return result
 
 
-def _build(
-    data_dir: Path,
-    out_dir: Path,
-    ontology_dir: str | Path | None,
-    queries_dir: str | Path | None,
-    formats: list[str] | None,
+def _record(result: Result) -> build_cache.Record:
+    """What the build cache keeps of `result` to replay it."""
+    return build_cache.Record(
+        result.ids,
+        result.entities_per_class,
+        result.statements,
+        result.quotes_checked,
+        result.triples,
+        [(w.pos.path, w.pos.line, w.message, w.fix) for w in result.warnings],
+        result.coverage_line,
+        [(o.name, o.size, o.sha256) for o in result.outputs],
+    )
+
+
+def _replayed(
+    schema: Schema,
+    sources: dict[str, SourceText],
+    record: build_cache.Record,
+    outputs: list[Output],
 ) -> Result:
-    ahead = _ahead(formats)
-    with _spool(Path(out_dir)) as spool:
-        result, job = _check(Path(data_dir), ontology_dir, queries_dir, ahead, spool)
-        result.outputs = _write(result.built, result.schema, _texts(result), out_dir, formats, job)
-    return result
+    """The result of the build that `record` describes, whose `outputs` are in place."""
+    return Result(
+        schema,
+        None,
+        {k: s.text for k, s in sorted(sources.items())},
+        record.ids,
+        record.entities_per_class,
+        record.statements,
+        record.quotes_checked,
+        record.triples,
+        [Problem(SourcePos(p, n), m, f, WARNING) for p, n, m, f in record.warnings],
+        record.coverage,
+        outputs,
+        cached=True,
+    )
 
 
 SPILL_BYTES = 256 << 20
@@ -272,7 +275,7 @@ SPILL_BYTES = 256 << 20
 
 
 def _ahead(formats: list[str] | None) -> list[str]:
-    """The formats a build's forked helper writes (see `_check`)."""
+    """The formats a build's forked helper writes (see `_run`)."""
     return [n for n in NETWORK_FORMATS if formats is None or n in formats]
 
 
@@ -325,108 +328,48 @@ def _write(
     )
 
 
-@dataclass
-class BuildReport:
-    """What `kg build` prints: the summary, warnings, coverage line and outputs of a build,
-    or of an earlier identical build when the build cache found nothing to do (`cached`)."""
-
-    summary: dict[str, object]
-    warnings: list[str]
-    coverage: str
-    outputs: list[Output]
-    cached: bool = False
-
-    @classmethod
-    def of(cls, result: Result) -> BuildReport:
-        """The report of a `check` or `build` result."""
-        return cls(
-            result.summary,
-            [str(w) for w in result.warnings],
-            quoted_coverage(_texts(result), _quotes(result.checked)).summary_line(),
-            list(result.outputs),
-        )
-
-
-def build_cached(
-    data_dir: str | Path = "data",
-    out_dir: str | Path = "build",
-    *,
-    ontology_dir: str | Path | None = None,
-    queries_dir: str | Path | None = None,
-    formats: list[str] | None = None,
-    cache: bool = True,
-) -> BuildReport:
-    """`build`, unless the build cache in `out_dir/.kg-cache/` shows that every input and
-    output is as the last build left them; then nothing is rebuilt (see `kg.incremental.cache`).
-
-    With `cache=False` the build always runs, and the cache record is removed.
-    """
-    data, out = Path(data_dir), Path(out_dir)
-    onto = Path(ontology_dir) if ontology_dir is not None else None
-    queries = Path(queries_dir) if queries_dir is not None else None
-    with build_cache.claimed(out):
-        return _build_cached(data, out, onto, queries, formats, cache)
-
-
-def _build_cached(
+@collector.paused()  # see kg.collector: about a third of the time otherwise
+def _run(
     data: Path,
-    out: Path,
     onto: Path | None,
     queries: Path | None,
+    out: Path | None,
     formats: list[str] | None,
-    cache: bool,
-) -> BuildReport:
-    if not cache:
-        result = _build(data, out, onto, queries, formats)
-        build_cache.clear(out)
-        return BuildReport.of(result)
-    key = build_cache.input_key(data, onto, queries, formats)
-    hit = build_cache.lookup(out, key)
-    if hit is not None:
-        record, outputs = hit
-        summary = {**record.summary, "outputs": [str(o.path) for o in outputs]}
-        return BuildReport(summary, record.warnings, record.coverage, outputs, cached=True)
-    report = _build_units(data, out, onto, queries, formats)
-    files = [{"name": o.name, "bytes": o.size, "sha256": o.sha256} for o in report.outputs]
-    summary = {k: v for k, v in report.summary.items() if k != "outputs"}  # paths: not kept
-    record = build_cache.Record(summary, report.warnings, report.coverage, files)
-    build_cache.store(out, key, record)
-    return report
-
-
-@collector.paused()
-def _build_units(
-    data: Path,
-    out: Path,
-    onto: Path | None,
-    queries: Path | None,
-    formats: list[str] | None,
-) -> BuildReport:
-    """`build`, each data file from its unit kept in `out` where it still holds (see
-    `kg.incremental.units`). Raises `KgError` with every problem (then nothing is written),
-    as `check` does: both run `check_file` on each file and `check_across` on them all."""
+    folder: Path | None,
+) -> Result:
+    """The pipeline, one data file at a time (`kg.incremental.units`): each file read,
+    checked (`check_file`) and built into its unit, or its unit kept in `folder` reused
+    where it still holds (None: no cache); the checks across files (`check_across`); the
+    units joined into one graph; the shapes and rule queries; then, into `out` (None:
+    `check`, nothing written), every output in `formats`. Raises `KgError` with every
+    problem (then nothing is written)."""
     schema = read_schema(onto)
     sources = _sources(data)
-    folder = out / build_cache.CACHE_DIR / build_cache.UNITS_DIR
-    gathered = units.gather(data, schema, sources, folder, build_cache.unit_context(data, onto))
     texts = {k: s.text for k, s in sorted(sources.items())}
+    context = build_cache.unit_context(data, onto) if folder is not None else ""
+    gathered = units.gather(data, schema, sources, folder, context)
+    ids = sorted(eid for unit in gathered.units for eid in unit.types)
+    shapes, rules = read_shapes(onto), read_rules(queries)
+    if out is None:  # `check`: no helper, no outputs
+        linked = gathered.join(schema)
+        _check_graph(linked.built, linked.warnings, shapes, rules, None)
+        return _result(schema, linked, texts, ids, [])
     ahead = _ahead(formats)
     with _spool(out) as spool:
         nets = job = None
         if spool is not None and ahead:  # the helper makes the network from the units
             nets = spool / "network"
             nets.mkdir()
-        # Made again in part, the network needs no joined graph: the helper starts now,
-        # while the graph is joined and checked here. Made anew, it needs the whole graph:
-        # the helper starts once it is joined and the units' triples are let go, so that
-        # it does not hold them too (at 100k entities its peak went from 5.1 to 2.9 GiB).
+        # When few files were made again, the helper joins the network from the parts kept
+        # beside the units and starts now, while the graph is joined and checked here. When
+        # most were, it needs the joined graph: it starts once that is joined and the
+        # units' triples are let go, so that the two processes do not both hold them.
         late = nets is not None and gathered.mostly_new
         graphml = gathered.network_patches(out)
         if nets is not None and not late:
             network = functools.partial(gathered.network, schema, texts, nets)
             job = Forked.start(write_formats, None, schema, texts, ahead, spool, network, graphml)
         try:
-            shapes, rules = read_shapes(onto), read_rules(queries)
             reach = units.reach(shapes, rules)
             linked = gathered.join(schema, build_cache.checks_digest(onto, queries), reach)
         except BaseException:
@@ -444,12 +387,30 @@ def _build_units(
         _check_graph(built, linked.warnings, shapes, rules, job, linked.check_near)
         patches = {**graphml, **linked.patches(out, schema)}
         outputs = _write(built, schema, texts, out, formats, job, patches)
-        coverage = linked.coverage_line(texts)
+        result = _result(schema, linked, texts, ids, outputs)
         linked.save(folder, nets, outputs)
-    return BuildReport(
-        _summary(linked.entities_per_class, linked.quotes_checked, sources, built, outputs),
-        [str(w) for w in linked.warnings],
-        coverage,
+    return result
+
+
+def _result(
+    schema: Schema,
+    linked: units.Linked,
+    texts: dict[str, str],
+    ids: list[str],
+    outputs: list[Output],
+) -> Result:
+    built = linked.built
+    return Result(
+        schema,
+        built,
+        texts,
+        ids,
+        linked.entities_per_class,
+        built.statements,
+        linked.quotes_checked,
+        built.size,
+        list(linked.warnings),
+        linked.coverage_line(texts),
         outputs,
     )
 
@@ -478,13 +439,6 @@ def query(
     return answer
 
 
-def _quotes(checked: Checked) -> Iterator[QuoteMatch]:
-    for entity in checked.entities:
-        yield from entity.evidence
-        for st in entity.statements:
-            yield from st.evidence
-
-
 @collector.paused()
 def coverage(result: Result) -> Coverage:
     """How much of each source text `result`'s quotes cover, by sentence and by section.
@@ -492,8 +446,8 @@ def coverage(result: Result) -> Coverage:
     >>> coverage(check("data")).summary_line()  # doctest: +SKIP
     '98 of 114 substantive sentences quoted (86.0%)'
     """
-    texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
-    return source_coverage(result.built.view, result.schema, texts, result.built.positions)
+    built = result._built
+    return source_coverage(built.view, result.schema, result.texts, built.positions)
 
 
 @collector.paused()
@@ -522,7 +476,7 @@ def diff(
 
     def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
         result = check(data_dir, ontology_dir=onto)
-        built = result.built
+        built = result._built
         return built, result.schema, graph_facts(built.view, result.schema, built.positions)
 
     onto = Path(ontology_dir) if ontology_dir is not None else None
@@ -535,4 +489,4 @@ def diff(
 @collector.paused()
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
-    return graph_stats(cast(Graph, result.built.view), result.schema)
+    return graph_stats(cast(Graph, result._built.view), result.schema)

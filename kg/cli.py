@@ -112,7 +112,7 @@ def build(
     Example: kg build data --out build
     """
     try:
-        report = api.build_cached(
+        report = api.build(
             data_dir,
             out_dir,
             ontology_dir=ontology_dir,
@@ -140,7 +140,7 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
         result = api.check(data_dir, ontology_dir=ontology_dir)
     except KgError as exc:
         _fail(exc)
-    _print_summary(api.BuildReport.of(result), data_dir)
+    _print_summary(result, data_dir)
 
 
 @main.command(short_help="Write the network explorer, whole or around one entity.")
@@ -175,7 +175,7 @@ def view(
         result = api.check(data_dir, ontology_dir=ontology_dir)
     except KgError as exc:
         _fail(exc)
-    ids = sorted(e.id for e in result.checked.entities)
+    ids = result.ids
     if focus is not None and focus not in ids:
         hint = did_you_mean(focus, ids) or f"ids look like: {', '.join(ids[:5])}, …"
         raise click.BadParameter(f"no entity has the id '{focus}' — {hint}", param_hint="--focus")
@@ -525,9 +525,9 @@ def _fail(exc: KgError) -> None:
     sys.exit(EXIT_BAD_DATA)
 
 
-def _print_summary(report: api.BuildReport, data_dir: Path) -> None:
+def _print_summary(report: api.Result, data_dir: Path) -> None:
     for warning in report.warnings:  # on stderr; warnings never change the exit code
-        click.echo(warning, err=True)
+        click.echo(str(warning), err=True)
     summary = report.summary
     per_class = summary["entities_per_class"]
     assert isinstance(per_class, dict)
@@ -543,7 +543,7 @@ def _print_summary(report: api.BuildReport, data_dir: Path) -> None:
         f"  quotes      {summary['quotes_checked']} found verbatim in {len(sources)} source text(s)"
     )
     click.echo(f"  triples     {summary['triples']}")
-    click.echo(f"  coverage    {report.coverage}")
+    click.echo(f"  coverage    {report.coverage_line}")
 
 
 def _size(n: int) -> str:

@@ -136,7 +136,7 @@ def test_the_real_data_is_a_real_slice() -> None:
     per_class = result.entities_per_class
     assert sum(per_class.values()) >= 40
     assert len(per_class) >= 8
-    assert result.checked.quotes_checked >= 40
+    assert result.quotes_checked >= 40
 
 
 def test_real_evidence_offsets_match_the_source_text() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.api import build_cached
+from kg.api import build
 from kg.cli import main
 from kg.errors import KgError
 from kg.incremental.cache import CACHE_DIR, RECORD
@@ -30,7 +30,7 @@ def setup(data_dir: Path, tmp_path: Path) -> dict[str, Path]:
 
 
 def _build(setup: dict[str, Path], out: Path, cache: bool = True) -> bool:
-    report = build_cached(
+    report = build(
         setup["data"],
         out,
         ontology_dir=setup["ontology"],
@@ -123,7 +123,7 @@ def test_a_touched_output_rebuilds(setup: dict[str, Path], tmp_path: Path, how: 
 def test_other_formats_are_another_key(setup: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(setup, out)
-    report = build_cached(setup["data"], out, formats=["turtle"])
+    report = build(setup["data"], out, formats=["turtle"], cache=True)
     assert report.cached is False
     assert [o.name for o in report.outputs] == ["graph.ttl", "manifest.json"]
 

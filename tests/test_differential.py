@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from kg.api import BuildReport, build_cached
+from kg.api import Result, build
 from kg.errors import KgError
 
 ROOT = Path(__file__).parent.parent
@@ -39,7 +39,7 @@ PLACES = ["guangzhou", "shenzhen", "guangdong"]
 R3 = re.compile(r'^  r3: ".*"$', re.MULTILINE)  # a named quote that three other files cite
 
 
-def outcome(report: BuildReport | KgError, out: Path, formats: list[str] | None) -> Any:
+def outcome(report: Result | KgError, out: Path, formats: list[str] | None) -> Any:
     """What a user sees of a build: its report (or errors), and the bytes of every output."""
     if isinstance(report, KgError):
         return ("fails", report.report())
@@ -48,7 +48,7 @@ def outcome(report: BuildReport | KgError, out: Path, formats: list[str] | None)
         assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == names
     summary = {k: v for k, v in report.summary.items() if k != "outputs"}
     files = {name: (out / name).read_bytes() for name in names}
-    return ("builds", summary, report.warnings, report.coverage, files)
+    return ("builds", summary, [str(w) for w in report.warnings], report.coverage_line, files)
 
 
 def build_in(root: Path, out: str, *, cache: bool, formats: list[str] | None = None) -> Any:
@@ -56,7 +56,7 @@ def build_in(root: Path, out: str, *, cache: bool, formats: list[str] | None = N
     here = Path.cwd()
     os.chdir(root)
     try:
-        report: BuildReport | KgError = build_cached(
+        report: Result | KgError = build(
             "data",
             out,
             ontology_dir="ontology",

@@ -55,7 +55,7 @@ def test_the_readme_fact_example_is_valid_yaml_with_real_quotes(data_dir: Path) 
 
 def test_the_readme_library_example_runs(tmp_path: Path) -> None:
     result = kg.check(ROOT / "data")
-    assert result.summary["entities"] == len(result.checked.entities)
+    assert result.summary["entities"] == len(result.ids)
     outputs = kg.export(result, tmp_path, ["turtle"])
     assert [o.name for o in outputs] == ["graph.ttl", "manifest.json"]
 

@@ -23,7 +23,7 @@ API = importlib.import_module("kg.api")
 
 
 def _plain(result: kg.Result) -> dict[str, bytes]:
-    texts = {k: s.text for k, s in sorted(result.checked.sources.items())}
+    texts = result.texts
     graphs = Graphs(result.graph, result.schema, result.built.positions, texts)
     return {w.filename: w.write(graphs) for w in WRITERS.values()}
 

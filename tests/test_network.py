@@ -39,7 +39,7 @@ def mini() -> kg.Result:
 
 @pytest.fixture(scope="module")
 def graphs(mini: kg.Result) -> Graphs:
-    texts = {k: s.text for k, s in mini.checked.sources.items()}
+    texts = mini.texts
     return Graphs(mini.graph, mini.schema, mini.built.positions, texts)
 
 

@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from kg import api
-from kg.api import BuildReport, build, build_cached
+from kg.api import Result, build
 from kg.errors import KgError
 from kg.incremental import units
 from kg.incremental.cache import CACHE_DIR, UNITS_DIR
@@ -114,19 +114,19 @@ def real_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return Path("data")
 
 
-def _outcome(run: Callable[[], BuildReport], out: Path) -> tuple[Any, ...]:
+def _outcome(run: Callable[[], Result], out: Path) -> tuple[Any, ...]:
     try:
         report = run()
     except KgError as exc:
         return ("fails", exc.report())
     files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
     summary = {k: v for k, v in report.summary.items() if k != "outputs"}
-    return ("builds", summary, report.warnings, report.coverage, files)
+    return ("builds", summary, [str(w) for w in report.warnings], report.coverage_line, files)
 
 
 def _clean(data: Path, out: Path) -> tuple[Any, ...]:
     shutil.rmtree(out, ignore_errors=True)
-    return _outcome(lambda: BuildReport.of(build(data, out)), out)
+    return _outcome(lambda: build(data, out), out)
 
 
 @pytest.fixture
@@ -181,19 +181,20 @@ def test_a_cached_build_after_a_change_is_a_clean_build(
     edit: str,
 ) -> None:
     out = tmp_path / "out"
-    first = _outcome(lambda: build_cached(real_data, out), out)
-    assert first == _clean(real_data, tmp_path / "clean")
+    first = _outcome(lambda: build(real_data, out, cache=True), out)
     assert len(checked_files) == len(list(real_data.glob("*.yaml")))
+    assert first == _clean(real_data, tmp_path / "clean")
     change, again = EDITS[edit]
     change(real_data)
     checked_files.clear()
-    cached = _outcome(lambda: build_cached(real_data, out), out)
+    cached = _outcome(lambda: build(real_data, out, cache=True), out)
+    rechecked = list(checked_files)  # before the clean build, which checks every file
     assert cached == _clean(real_data, tmp_path / "clean")
     if again is None:
         assert cached[0] == "fails"
     else:
         assert cached[0] == "builds"
-        assert len(checked_files) == again, checked_files
+        assert len(rechecked) == again, rechecked
         assert cached != first
         # Turtle and JSON-LD are patched where the triples changed (an entity moved to
         # another file changes only its YAML lines, which GraphML shows); else written whole
@@ -208,21 +209,21 @@ def test_a_failed_build_keeps_the_units_and_the_next_one_uses_them(
     real_data: Path, tmp_path: Path, checked_files: list[str]
 ) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     kept = sorted((out / CACHE_DIR / UNITS_DIR).iterdir())
     assert len(kept) == 2 * len(list(real_data.glob("*.yaml"))) + 1  # units, parts, index
     EDITS["a quote not in the source"][0](real_data)
     with pytest.raises(KgError):
-        build_cached(real_data, out)
+        build(real_data, out, cache=True)
     assert sorted((out / CACHE_DIR / UNITS_DIR).iterdir()) == kept
     _replace("transport.yaml", "南沙港区五期", "南沙港区四期")(real_data)
     checked_files.clear()
-    report = build_cached(real_data, out)
+    report = build(real_data, out, cache=True)
     assert report.cached is True  # the outputs of the first build, which are still there
     (real_data / "events.yaml").write_text(
         (real_data / "events.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
     )
-    assert build_cached(real_data, out).cached is False
+    assert build(real_data, out, cache=True).cached is False
     assert checked_files == [str(real_data / "events.yaml")]
 
 
@@ -231,7 +232,7 @@ def test_a_damaged_unit_is_made_again(
     real_data: Path, tmp_path: Path, checked_files: list[str], damage: str
 ) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     unit = sorted((out / CACHE_DIR / UNITS_DIR).glob("*.unit"))[0]
     data = unit.read_bytes()
     damaged = units._load(unit, unit.name, units.Unit)
@@ -242,39 +243,38 @@ def test_a_damaged_unit_is_made_again(
     edited = next(p for p in sorted(real_data.glob("*.yaml")) if str(p) != damaged.path)
     edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     checked_files.clear()
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
-        real_data, tmp_path / "clean"
-    )
+    cached = _outcome(lambda: build(real_data, out, cache=True), out)
     assert sorted(checked_files) == sorted([damaged.path, str(edited)])
+    assert cached == _clean(real_data, tmp_path / "clean")
     assert unit.read_bytes() == data  # made again, the same bytes
 
 
 def test_no_cache_removes_the_units(real_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     assert (out / CACHE_DIR / UNITS_DIR).is_dir()
-    build_cached(real_data, out, cache=False)
+    build(real_data, out, cache=False)
     assert not (out / CACHE_DIR / UNITS_DIR).exists()
 
 
 def test_units_of_removed_files_are_removed(real_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     before = set((out / CACHE_DIR / UNITS_DIR).iterdir())
     _new_file(real_data)
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     after = set((out / CACHE_DIR / UNITS_DIR).iterdir())
     assert before < after
     assert sorted(p.suffix for p in after - before) == [".net", ".unit"]
     shutil.rmtree(real_data / "extra")
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     assert set((out / CACHE_DIR / UNITS_DIR).iterdir()) == before
 
 
 @pytest.mark.parametrize("damage", ["truncated", "missing", "another's"])
 def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, damage: str) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     folder = out / CACHE_DIR / UNITS_DIR
     edited = real_data / "events.yaml"
 
@@ -297,7 +297,7 @@ def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, d
         parts[0].write_bytes(parts[1].read_bytes())
     edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     before = {p: p.stat().st_ino for p in parts[1:]}
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert parts[0].read_bytes() == data
@@ -311,7 +311,7 @@ def test_a_touched_output_is_written_whole_not_patched(
     real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]], how: str
 ) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     if how == "edited":
         ttl = (out / "graph.ttl").read_bytes()
         (out / "graph.ttl").write_bytes(ttl.replace(b"Guangzhou", b"Canton", 1))
@@ -322,7 +322,7 @@ def test_a_touched_output_is_written_whole_not_patched(
         build(MINI, other)
         shutil.copy(other / "graph.ttl", out / "graph.ttl")
     _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert patched_formats() == ["graphml", "json-ld"]
@@ -341,9 +341,9 @@ def test_only_the_subjects_whose_lines_changed_are_written_anew(
 
     monkeypatch.setattr(units, "patched", spying)
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert rewritten == [{"<https://w3id.org/gba-kg/id/guangzhou>"}] * 2  # Turtle, JSON-LD
@@ -353,11 +353,11 @@ def test_an_edited_graphml_is_written_whole_not_patched(
     real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]]
 ) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     graphml = (out / "graph.graphml").read_bytes()
     (out / "graph.graphml").write_bytes(graphml.replace(b"Guangzhou", b"Canton", 1))
     _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert patched_formats() == ["json-ld", "turtle"]
@@ -369,7 +369,7 @@ def test_the_graphml_elements_are_found_whatever_the_window(
     """The last build's GraphML is read a window at a time: any window finds every element
     where it is (the patch copies them from there)."""
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     text = (out / "graph.graphml").read_bytes()
     head = text[: text.index(b"    <node ")]
     with open(out / "graph.graphml", "rb") as f:
@@ -403,13 +403,13 @@ def test_a_symmetric_edge_drawn_from_an_unchanged_file_is_written_anew(
     header = "source: duite-2020-11-zhang-shuofu-interview\nentities:\n"
     moved.write_text(header + text[start:end], encoding="utf-8")
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     _replace(
         "airports-shenzhen.yaml",
         "linked-with: baiyun-airport",
         'linked-with: {value: baiyun-airport, quote: "深圳宝安国际机场"}',
     )(real_data)
-    cached = _outcome(lambda: build_cached(real_data, out), out)
+    cached = _outcome(lambda: build(real_data, out, cache=True), out)
     assert cached == _clean(real_data, tmp_path / "clean")
     assert "graphml" in patched_formats()
     graphml = cached[4]["graph.graphml"].decode()
@@ -451,17 +451,17 @@ def test_checks_near_a_change_find_a_problem_one_step_back(
     text = NEAR_RULE if declared else NEAR_RULE.replace("# reach: 1\n", "")
     (queries / "rules" / "near.rq").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    build_cached(real_data, out, queries_dir=queries)
+    build(real_data, out, queries_dir=queries, cache=True)
     assert full_checks == [1]
     full_checks.clear()
     real_data.joinpath("events.yaml").write_text(
         real_data.joinpath("events.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
     )
-    assert build_cached(real_data, out, queries_dir=queries).cached is False
+    assert build(real_data, out, queries_dir=queries, cache=True).cached is False
     assert full_checks == ([] if declared else [1])  # checked near the change only
     _replace("places.yaml", "en: Pearl River Delta}", "en: the PRD}")(real_data)
     with pytest.raises(KgError) as cached:
-        build_cached(real_data, out, queries_dir=queries)
+        build(real_data, out, queries_dir=queries, cache=True)
     with pytest.raises(KgError) as clean:
         build(real_data, tmp_path / "clean", queries_dir=queries)
     assert cached.value.report() == clean.value.report()
@@ -475,12 +475,12 @@ def test_a_changed_rule_checks_the_whole_graph(
     queries = tmp_path / "queries"
     shutil.copytree(ROOT / "queries", queries)
     out = tmp_path / "out"
-    build_cached(real_data, out, queries_dir=queries)
+    build(real_data, out, queries_dir=queries, cache=True)
     rule = queries / "rules" / "no-self-reference.rq"
     rule.write_text(rule.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     EDITS["a label"][0](real_data)
     full_checks.clear()
-    build_cached(real_data, out, queries_dir=queries)
+    build(real_data, out, queries_dir=queries, cache=True)
     assert full_checks == [1]  # the last build did not pass this rule as it is now
 
 
@@ -490,12 +490,12 @@ def test_an_index_left_by_other_code_is_not_read(
     """After an upgrade of kg, what the last build left is of another version: every unit
     is made again and nothing is patched, whatever the old index holds."""
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     index = out / CACHE_DIR / UNITS_DIR / units.INDEX
     name, _ = msgspec.msgpack.decode(index.read_bytes())
     index.write_bytes(msgspec.msgpack.encode((name.replace(" ", " other-", 1), {})))
     EDITS["a label"][0](real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert patched_formats() == []
@@ -515,12 +515,12 @@ def test_a_pickle_planted_in_the_cache_is_never_run(real_data: Path, tmp_path: P
     """Anyone who can write the output folder must not run code on the next build: every
     file of the units' folder replaced by a pickle that writes a file when loaded."""
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     marker = tmp_path / "code-ran"
     for kept in (out / CACHE_DIR / UNITS_DIR).iterdir():
         kept.write_bytes(pickle.dumps(_Planted(marker)))
     EDITS["a label"][0](real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert not marker.exists()
@@ -528,13 +528,13 @@ def test_a_pickle_planted_in_the_cache_is_never_run(real_data: Path, tmp_path: P
 
 def test_a_linked_cache_folder_is_replaced_not_followed(real_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.rmtree(out / CACHE_DIR)
     (out / CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
     EDITS["a label"][0](real_data)
-    assert _outcome(lambda: build_cached(real_data, out), out) == _clean(
+    assert _outcome(lambda: build(real_data, out, cache=True), out) == _clean(
         real_data, tmp_path / "clean"
     )
     assert list(elsewhere.iterdir()) == []
@@ -543,11 +543,11 @@ def test_a_linked_cache_folder_is_replaced_not_followed(real_data: Path, tmp_pat
 
 def test_what_a_killed_build_left_is_removed(real_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     (out / ".kg-3f9a2c1b").mkdir()
     (out / ".kg-3f9a2c1b" / "graph.ttl").write_bytes(b"half")
     (out / ".kg-7d1e0a").write_bytes(b"half a file")
     (out / CACHE_DIR / UNITS_DIR / ".kg-55aa").write_bytes(b"half a unit")
-    build_cached(real_data, out)
+    build(real_data, out, cache=True)
     assert sorted(p.name for p in out.glob(".kg-*")) == [CACHE_DIR]
     assert not list((out / CACHE_DIR / UNITS_DIR).glob(".kg-*"))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -32,7 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from kg.outputs.export import Output, write_file
 from kg.pipeline.load import MAX_FILE_BYTES, SOURCES_DIR, find_data_files
@@ -43,7 +43,7 @@ CACHE_DIR = ".kg-cache"
 RECORD = "build.json"
 UNITS_DIR = "units"
 """Where `kg.incremental.units` keeps each data file's checks and triples."""
-FORMAT = 1
+FORMAT = 2
 """The record's format; a change of it makes every old record a miss."""
 
 _LIBRARIES = (
@@ -60,12 +60,22 @@ _LIBRARIES = (
 
 @dataclass
 class Record:
-    """What a build printed and wrote, kept to replay a rebuild that changes nothing."""
+    """What a build found and wrote, kept to replay a rebuild that changes nothing."""
 
-    summary: dict[str, Any]
-    warnings: list[str]
+    ids: list[str]
+    entities_per_class: dict[str, int]
+    statements: int
+    quotes_checked: int
+    triples: int
+    warnings: list[tuple[str, int, str, str]]  # each warning's file, line, message, fix
     coverage: str
-    outputs: list[dict[str, Any]]  # name, bytes, sha256
+    outputs: list[tuple[str, int, str]]  # each output's name, size and sha256
+
+
+@dataclass
+class _Stored:
+    key: str
+    record: Record
 
 
 def _code_digest() -> str:
@@ -116,6 +126,11 @@ def input_key(
     return digest.hexdigest()
 
 
+def units_folder(out_dir: Path) -> Path:
+    """Where a build into `out_dir` keeps its units (`kg.incremental.units`)."""
+    return out_dir / CACHE_DIR / UNITS_DIR
+
+
 def unit_context(data_dir: Path, ontology_dir: Path | None) -> str:
     """The sha256 of what a unit of the build (`units`) depends on besides its own file:
     the code, the ontology and the source texts."""
@@ -156,36 +171,36 @@ def checks_digest(ontology_dir: Path | None, queries_dir: Path | None) -> str:
 
 def lookup(out_dir: Path, key: str) -> tuple[Record, list[Output]] | None:
     """The record for `key` if the outputs it names are in `out_dir` unchanged, else None."""
+    path = out_dir / CACHE_DIR / RECORD
     try:
-        stored = json.loads((out_dir / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        stored = msgspec.json.decode(path.read_bytes(), type=_Stored)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return None
-    if not isinstance(stored, dict) or stored.get("key") != key:
+    if stored.key != key:
         return None
+    outputs = []
     try:
-        record = Record(**stored["record"])
-        outputs = []
-        for item in record.outputs:
-            path = out_dir / item["name"]
-            if path.is_symlink() or not path.is_file():
+        for name, size, sha256 in stored.record.outputs:
+            output = out_dir / name
+            if name != output.name or output.is_symlink() or not output.is_file():
                 return None
-            size = path.stat().st_size
-            if size != item["bytes"]:
+            if output.stat().st_size != size:
                 return None
-            with open(path, "rb") as f:  # read as a stream: graph.nt is 740 MB at 100k
-                sha = hashlib.file_digest(f, "sha256").hexdigest()
-            if sha != item["sha256"]:
-                return None
-            outputs.append(Output(item["name"], path, size, sha))
-    except (OSError, KeyError, TypeError):
+            with open(output, "rb") as f:  # read as a stream: graph.nt is large
+                if hashlib.file_digest(f, "sha256").hexdigest() != sha256:
+                    return None
+            outputs.append(Output(name, output, size, sha256))
+    except OSError:
         return None
-    return record, outputs
+    return stored.record, outputs
 
 
 def store(out_dir: Path, key: str, record: Record) -> None:
     """Replace the record in `out_dir` (atomically)."""
-    data = json.dumps({"key": key, "record": record.__dict__}, ensure_ascii=False, indent=1)
-    write_file(out_dir / CACHE_DIR / RECORD, (data + "\n").encode("utf-8"))
+    data = msgspec.json.format(msgspec.json.encode(_Stored(key, record)), indent=1)
+    write_file(out_dir / CACHE_DIR / RECORD, data + b"\n")
 
 
 def clear(out_dir: Path) -> None:

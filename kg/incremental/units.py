@@ -194,19 +194,20 @@ class Linked:
 
         return {name: functools.partial(make, name) for name in PATCHABLE}
 
-    def keep(self, folder: Path) -> None:
-        """Write the units made by this build into `folder`, then let the triples of every
-        unit go: they are in `built` now (760 MB at 100k entities). A later build may use
-        the units written even if this one fails its shapes or rules: a unit is the file's
-        own checks and triples, and the checks that need every file run on each build."""
-        for name in sorted(self._new):
-            write_file(folder / name, _encoded(name, self._keep[name]))
+    def keep(self, folder: Path | None) -> None:
+        """Write the units made by this build into `folder` (if any), then let the triples
+        of every unit go: they are in `built` now. A later build may use the units written
+        even if this one fails its shapes or rules: a unit is what its file's checks and
+        triples are, given what it read of the other files, which the next build verifies."""
+        if folder is not None:
+            for name in sorted(self._new):
+                write_file(folder / name, _encoded(name, self._keep[name]))
         self._new = set()
         for unit in self._keep.values():
             unit.part.blocks, unit.objects = {}, []
 
     def save(
-        self, folder: Path, networks: Path | None = None, outputs: Iterable[Output] = ()
+        self, folder: Path | None, networks: Path | None = None, outputs: Iterable[Output] = ()
     ) -> None:
         """Write the units made by this build into `folder` (`keep`), with the network
         parts that `network` wrote into `networks`, and remove the others there; and record
@@ -222,6 +223,8 @@ class Linked:
             self._coverage,
         )
         self.keep(folder)
+        if folder is None:  # a build without the cache
+            return
         keys = {key + NETWORK for key in self._keys.values()}
         for made in sorted(networks.glob("*" + NETWORK)) if networks else []:
             if made.name in keys:
@@ -239,7 +242,7 @@ class Gathered:
     units: list[Unit]  # in the order of the files
     names: dict[str, str]  # file → unit name
     new: dict[str, Unit]  # file → unit made by this build
-    folder: Path
+    folder: Path | None  # where units are kept; None: a build without the cache
     context: str  # what every unit depends on besides its file (see `gather`)
     previous: _Index | None  # what the last build left
 
@@ -304,17 +307,18 @@ def gather(
     data_dir: Path,
     schema: Schema,
     sources: dict[str, SourceText],
-    folder: Path,
+    folder: Path | None,
     context: str,
 ) -> Gathered:
     """The unit of each data file under `data_dir`: kept in `folder` where it still holds,
-    made from the file otherwise. Raises `KgError` with every problem of reading the files,
-    or else of checking them (`check_file`) and across them (`check_across`)."""
+    made from the file otherwise (every one, if `folder` is None). Raises `KgError` with
+    every problem of reading the files, or else of checking them (`check_file`) and across
+    them (`check_across`)."""
     files, problems = data_files(data_dir)
     names = {str(path): _unit_name(context, path) for path in files}
     units: dict[str, Unit] = {}
     for path, name in names.items():
-        unit = _load(folder / name, name, Unit)
+        unit = None if folder is None else _load(folder / name, name, Unit)
         if unit is not None and unit.path == path:
             units[path] = unit
     facts: dict[str, Facts] = {}
@@ -351,7 +355,9 @@ def gather(
         else:
             failed[path] = (found, result)
     # an index left by other code (another version of kg) is not read
-    previous = _load(folder / INDEX, _index_name(context), _Index)
+    previous = None
+    if folder is not None:
+        previous = _load(folder / INDEX, _index_name(context), _Index)
     if failed:  # every problem of every file, and of the checks across them
         across = [units[p].across if p in units else failed[p][1] for p in names]
         found = [w for u in units.values() for w in u.warnings]
@@ -652,7 +658,8 @@ def _network(
     missing: list[tuple[str, Unit]] = []
     for unit in gathered.units:
         name = keys[unit.path]
-        kept = _load(gathered.folder / (name + NETWORK), name, NetworkPart)
+        folder = gathered.folder
+        kept = None if folder is None else _load(folder / (name + NETWORK), name, NetworkPart)
         if kept is not None:
             parts[name] = kept
         else:
