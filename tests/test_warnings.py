@@ -11,7 +11,7 @@ import kg
 from kg.cli import main
 from kg.errors import WARNING, KgError, Problem
 from kg.facts import SourcePos
-from kg.pipeline.validate import fold_label
+from kg.pipeline.consistency import fold_label
 
 # 广州 of the mini data set, written in Traditional characters; its Shenzhen in capitals
 LOOK_ALIKES = """\

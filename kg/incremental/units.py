@@ -52,13 +52,14 @@ from kg.incremental.patch import PATCHABLE, file_state, patched, patched_graphml
 from kg.namespaces import ID
 from kg.outputs.export import WRITERS, Graphs, Output, Patch, write_file
 from kg.pipeline.build import Built, GraphPart, build_part, join_parts, part_blocks, subject_order
+from kg.pipeline.consistency import Across, check_across
 from kg.pipeline.graph_view import GraphView
 from kg.pipeline.load import MAX_FILE_BYTES, data_files, read_files
 from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import QuoteMatch, SourceText
 from kg.pipeline.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
-from kg.pipeline.validate import Across, check_across, check_file
+from kg.pipeline.validate import check_file
 from kg.review.coverage import Counts, quoted_counts, summary_line
 from kg.runtime import collector
 from kg.runtime.forked import in_two

@@ -381,14 +381,9 @@ _START, _END = nt(OA.start), nt(OA.end)
 
 
 def build_graph(checked: Checked, schema: Schema) -> Built:
-    """Make the graph of `checked` facts."""
-    builder = _Builder(schema)
-    for entity in checked.entities:
-        builder.entity(entity)
-    builder.vocabulary()
-    built = builder.built
-    built._nt = builder.lines.document()
-    return built
+    """Make the graph of `checked` facts: one part of them all, joined as a build joins
+    the part of each file (`build_part`, `join_parts`)."""
+    return join_parts([build_part(checked.entities, schema)], schema)
 
 
 @dataclass
