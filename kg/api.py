@@ -18,6 +18,7 @@ from kg.errors import WARNING, KgError, Problem
 from kg.explorer.network import focus_network, render_network
 from kg.facts import Facts, SourcePos
 from kg.incremental import cache as build_cache
+from kg.incremental import join as joining
 from kg.incremental import units
 from kg.outputs.export import (
     NETWORK_FORMATS,
@@ -370,7 +371,7 @@ def _run(
             network = functools.partial(gathered.network, schema, texts, nets)
             job = Forked.start(write_formats, None, schema, texts, ahead, spool, network, graphml)
         try:
-            reach = units.reach(shapes, rules)
+            reach = joining.reach(shapes, rules)
             linked = gathered.join(schema, build_cache.checks_digest(onto, queries), reach)
         except BaseException:
             if job is not None:
@@ -394,7 +395,7 @@ def _run(
 
 def _result(
     schema: Schema,
-    linked: units.Linked,
+    linked: joining.Linked,
     texts: dict[str, str],
     ids: list[str],
     outputs: list[Output],

@@ -17,7 +17,8 @@ import pytest
 from kg import api
 from kg.api import Result, build
 from kg.errors import KgError
-from kg.incremental import units
+from kg.incremental import join as joining
+from kg.incremental import records, units
 from kg.incremental.cache import CACHE_DIR, UNITS_DIR
 from kg.incremental.patch import _graphml_elements, patched, patched_graphml
 from kg.outputs.export import GRAPHML_TAIL
@@ -162,7 +163,7 @@ def patched_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable
                 f.write("graphml\n")
         return found
 
-    monkeypatch.setattr(units, "patched", spying)
+    monkeypatch.setattr(joining, "patched", spying)
     monkeypatch.setattr(units, "patched_graphml", spying_graphml)
 
     def formats() -> list[str]:
@@ -235,7 +236,7 @@ def test_a_damaged_unit_is_made_again(
     build(real_data, out, cache=True)
     unit = sorted((out / CACHE_DIR / UNITS_DIR).glob("*.unit"))[0]
     data = unit.read_bytes()
-    damaged = units._load(unit, unit.name, units.Unit)
+    damaged = records.load(unit, unit.name, units.Unit)
     assert damaged is not None
     unit.write_bytes(
         {"truncated": data[: len(data) // 2], "empty": b"", "not a unit": b"\x80\x05K\x01."}[damage]
@@ -280,7 +281,7 @@ def test_a_damaged_network_part_is_made_again(real_data: Path, tmp_path: Path, d
 
     paths = {}  # a network part is kept under its unit's key
     for kept_unit in folder.glob("*.unit"):
-        unit = units._load(kept_unit, kept_unit.name, units.Unit)
+        unit = records.load(kept_unit, kept_unit.name, units.Unit)
         assert unit is not None
         paths[units.unit_key(kept_unit.name, unit)] = unit.path
 
@@ -339,7 +340,7 @@ def test_only_the_subjects_whose_lines_changed_are_written_anew(
         rewritten.append(set(changed))
         return patched(name, old, before, after, changed, schema)
 
-    monkeypatch.setattr(units, "patched", spying)
+    monkeypatch.setattr(joining, "patched", spying)
     out = tmp_path / "out"
     build(real_data, out, cache=True)
     _replace("places.yaml", "en: Guangzhou}", "en: Guangzhou City}")(real_data)

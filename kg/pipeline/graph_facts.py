@@ -47,7 +47,7 @@ class Passage:
     exact: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GraphFact:
     """An entity (`key` is "type") or a statement about one, as the graph holds it."""
 
@@ -214,21 +214,21 @@ class _Index:
             evidence, quotes = quotes_of(node)
             pos = at.get(node)
             out[local(node)] = GraphFact(
-                local(node),
-                local(node),
-                name(node, "zh"),
-                name(node, "en"),
-                "type",
-                "类型",
-                "type",
-                type_word,
-                class_name(cls, "zh") if cls else type_word,
-                class_name(cls, "en") if cls else type_word,
-                (),
-                tuple(sorted(labels.get(node, ()))),
-                evidence,
-                quotes,
-                str(pos) if pos else "",
+                id=local(node),
+                subject=local(node),
+                subject_zh=name(node, "zh"),
+                subject_en=name(node, "en"),
+                key="type",
+                property_zh="类型",
+                property_en="type",
+                value=type_word,
+                value_zh=class_name(cls, "zh") if cls else type_word,
+                value_en=class_name(cls, "en") if cls else type_word,
+                qualifiers=(),
+                labels=tuple(sorted(labels.get(node, ()))),
+                evidence=evidence,
+                quotes=quotes,
+                file_line=str(pos) if pos else "",
             )
         entity_set = set(entities)
         subjects, predicates = self._one(RDF.subject), self._one(RDF.predicate)
@@ -259,21 +259,21 @@ class _Index:
             evidence, quotes = quotes_of(st)
             pos = at.get(st)
             out[local(st)] = GraphFact(
-                local(st),
-                local(subject.value),
-                name(subject.value, "zh"),
-                name(subject.value, "en"),
-                prop.key,
-                prop.labels.get("zh", prop.key),
-                prop.labels.get("en", prop.key),
-                value,
-                zh,
-                en,
-                tuple(sorted(qualifiers.get(st, ()))),
-                (),
-                evidence,
-                quotes,
-                str(pos) if pos else "",
+                id=local(st),
+                subject=local(subject.value),
+                subject_zh=name(subject.value, "zh"),
+                subject_en=name(subject.value, "en"),
+                key=prop.key,
+                property_zh=prop.labels.get("zh", prop.key),
+                property_en=prop.labels.get("en", prop.key),
+                value=value,
+                value_zh=zh,
+                value_en=en,
+                qualifiers=tuple(sorted(qualifiers.get(st, ()))),
+                labels=(),
+                evidence=evidence,
+                quotes=quotes,
+                file_line=str(pos) if pos else "",
             )
         return out
 
