@@ -17,16 +17,16 @@ from kg.api import (
     stats,
     view,
 )
-from kg.errors import KgError, Problem
+from kg.errors import GbaKgError, KgError, Problem, QueryError
 from kg.facts import SourcePos
 from kg.outputs.export import WRITERS, Output
 from kg.pipeline.ontology import Schema, read_schema
-from kg.sparql.query import QueryError
 from kg.sparql.results import Answer
 
 __all__ = [
     "WRITERS",
     "Answer",
+    "GbaKgError",
     "KgError",
     "Output",
     "Problem",

@@ -16,12 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
-from kg.errors import EXIT_BAD_DATA, EXIT_BAD_USAGE, EXIT_REMOTE, KgError
+from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError
 from kg.outputs.export import WRITERS
 from kg.pipeline.load import did_you_mean
-from kg.review.diff import DiffError
-from kg.sparql.push import DEFAULT_GRAPH, Auth, PushError, push_graph
-from kg.sparql.query import QueryError, saved_questions
+from kg.sparql.push import DEFAULT_GRAPH, Auth, push_graph
+from kg.sparql.query import saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
 from kg.sparql.serve import Limits
 from kg.sparql.serve import serve as run_server
@@ -67,7 +66,19 @@ queries_option = click.option(
 """--queries, shared by the commands that run saved questions (query, serve)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The `kg` group: an error gba-kg raises on purpose (`GbaKgError`) in any command is
+    printed on stderr, and `kg` exits with the error's code (see `kg.errors`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GbaKgError as exc:
+            click.echo(exc.cli_text(ctx.invoked_subcommand or "kg"), err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gba-kg")
 def main() -> None:
     """gba-kg: curated Greater Bay Area facts → an evidenced, checked RDF graph."""
@@ -111,16 +122,13 @@ def build(
 
     Example: kg build data --out build
     """
-    try:
-        report = api.build(
-            data_dir,
-            out_dir,
-            ontology_dir=ontology_dir,
-            formats=list(formats) or None,
-            cache=not no_cache,
-        )
-    except KgError as exc:
-        _fail(exc)
+    report = api.build(
+        data_dir,
+        out_dir,
+        ontology_dir=ontology_dir,
+        formats=list(formats) or None,
+        cache=not no_cache,
+    )
     _print_summary(report, data_dir)
     verb = "kept " if report.cached else "wrote"
     for output in sorted(report.outputs, key=lambda o: o.name):
@@ -136,10 +144,7 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
 
     Example: kg check data
     """
-    try:
-        result = api.check(data_dir, ontology_dir=ontology_dir)
-    except KgError as exc:
-        _fail(exc)
+    result = api.check(data_dir, ontology_dir=ontology_dir)
     _print_summary(result, data_dir)
 
 
@@ -171,10 +176,7 @@ def view(
 
     Example: kg view --focus guangzhou --depth 2 --out build/guangzhou.html
     """
-    try:
-        result = api.check(data_dir, ontology_dir=ontology_dir)
-    except KgError as exc:
-        _fail(exc)
+    result = api.check(data_dir, ontology_dir=ontology_dir)
     ids = result.ids
     if focus is not None and focus not in ids:
         hint = did_you_mean(focus, ids) or f"ids look like: {', '.join(ids[:5])}, …"
@@ -242,17 +244,13 @@ def query(
         return
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY (text or saved name) or --file, not both")
-    try:
-        answer = api.query(
-            str(query_file or query_text),
-            _parse_params(params),
-            build_dir=build_dir,
-            queries_dir=queries_dir,
-            from_file=query_file is not None,
-        )
-    except QueryError as exc:
-        click.echo(f"kg query: {exc}", err=True)
-        sys.exit(EXIT_BAD_USAGE)
+    answer = api.query(
+        str(query_file or query_text),
+        _parse_params(params),
+        build_dir=build_dir,
+        queries_dir=queries_dir,
+        from_file=query_file is not None,
+    )
     if fmt == "table":
         click.echo(render_table(answer, width=shutil.get_terminal_size().columns), nl=False)
         return
@@ -328,9 +326,6 @@ def serve(
 
     try:
         run_server(build_dir, host, port, limits, queries_dir, ready)
-    except QueryError as exc:
-        click.echo(f"kg serve: {exc}", err=True)
-        sys.exit(EXIT_BAD_USAGE)
     except KeyboardInterrupt:
         pass
 
@@ -381,14 +376,7 @@ def push(
     Example: kg push http://localhost:7878/store --graph https://w3id.org/gba-kg/graph
     """
     target = None if default_graph else graph
-    try:
-        report = push_graph(build_dir, url, target, Auth(user, password, token), timeout)
-    except QueryError as exc:
-        click.echo(f"kg push: {exc}", err=True)
-        sys.exit(EXIT_BAD_USAGE)
-    except PushError as exc:
-        click.echo(f"kg push: {exc}", err=True)
-        sys.exit(EXIT_REMOTE)
+    report = push_graph(build_dir, url, target, Auth(user, password, token), timeout)
     where = f"graph <{report.graph}>" if report.graph else "the default graph"
     click.echo(f"pushed {report.local_triples} triples to {where} at {report.url}")
     if not report.is_complete:
@@ -419,10 +407,7 @@ def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
 
     Example: kg coverage data --out build/coverage.html
     """
-    try:
-        result = api.check(data_dir, ontology_dir=ontology_dir)
-    except KgError as exc:
-        _fail(exc)
+    result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.coverage(result)
     for source in found.sources:
         click.echo(
@@ -468,10 +453,7 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
     """
     try:
         found = api.diff(old, new, ontology_dir=ontology_dir)
-    except DiffError as exc:
-        click.echo(f"kg diff: {exc}", err=True)
-        sys.exit(EXIT_BAD_USAGE)
-    except KgError as exc:
+    except KgError as exc:  # as bad usage here: exit 1 means the two graphs differ
         click.echo(exc.report(), err=True)
         click.echo("kg diff: a side does not pass its checks", err=True)
         sys.exit(EXIT_BAD_USAGE)
@@ -500,10 +482,7 @@ def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
 
     Example: kg stats data --format json
     """
-    try:
-        result = api.check(data_dir, ontology_dir=ontology_dir)
-    except KgError as exc:
-        _fail(exc)
+    result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.stats(result)
     if fmt == "json":
         click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
@@ -518,11 +497,6 @@ def _print_saved(queries_dir: Path | None) -> None:
         click.echo(f"  {question.title('zh')}")
         for param in question.params:
             click.echo(f"  --param {param.name}=… ({param.kind}) {param.description}")
-
-
-def _fail(exc: KgError) -> None:
-    click.echo(exc.report(), err=True)
-    sys.exit(EXIT_BAD_DATA)
 
 
 def _print_summary(report: api.Result, data_dir: Path) -> None:

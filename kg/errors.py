@@ -1,4 +1,4 @@
-"""Problems found in curated data, and the one exception that carries them.
+"""Problems found in curated data, and the errors gba-kg raises on purpose.
 
 Every pipeline step reports what is wrong with the input as `Problem`s (a position, what is
 wrong, how to fix it). The library raises `KgError` with all of them; only `cli.py` turns
@@ -6,6 +6,18 @@ them into text and an exit code. A `Problem` of severity `WARNING` (say, two ent
 look like the same thing) is printed as `path:line: warning: …` and never changes the exit
 code: the result of a run that passed carries its warnings, and a `KgError` carries the
 warnings found beside its errors.
+
+The errors, and the exit code `kg` gives each (`exit_code`):
+
+    GbaKgError                 the base
+    ├── KgError             1  bad data: every problem, at once
+    ├── UsageError          2  a command that cannot run as asked
+    │   ├── QueryError            no built graph, a bad query or parameter
+    │   └── DiffError             a side that cannot be read or built
+    └── RemoteError         3  an external store
+        └── PushError             could not be reached, refused, or holds other triples
+
+Anything else that escapes is a bug in gba-kg, and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -49,11 +61,47 @@ class Problem:
         return f"{text} — {self.fix}" if self.fix else text
 
 
-class KgError(Exception):
+class GbaKgError(Exception):
+    """The base of the errors gba-kg raises on purpose; `exit_code` is what `kg` exits with."""
+
+    exit_code = EXIT_BAD_USAGE
+
+    def cli_text(self, command: str) -> str:
+        """What `kg COMMAND` prints for this error."""
+        return f"kg {command}: {self}"
+
+
+class UsageError(GbaKgError):
+    """A command that cannot run as asked (its message says why and what to do)."""
+
+    exit_code = EXIT_BAD_USAGE
+
+
+class QueryError(UsageError):
+    """A query that cannot run: no built graph, bad syntax, a bad parameter."""
+
+
+class DiffError(UsageError):
+    """A side that cannot be read: no such folder or revision, or data that does not build."""
+
+
+class RemoteError(GbaKgError):
+    """An external store could not be reached, refused, or answered otherwise than asked."""
+
+    exit_code = EXIT_REMOTE
+
+
+class PushError(RemoteError):
+    """The store could not be reached, refused the graph, or holds something else after."""
+
+
+class KgError(GbaKgError):
     """Raised by the library when the input has problems; carries all of them, sorted.
 
     `problems` are the errors; `warnings` the warnings found in the same run, if any.
     """
+
+    exit_code = EXIT_BAD_DATA
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         found = sorted(set(problems))
@@ -64,6 +112,10 @@ class KgError(Exception):
         if warned:
             text += f", {warned} warning{'s' if warned != 1 else ''}"
         super().__init__(text)
+
+    def cli_text(self, command: str) -> str:
+        """Every problem (`report`): the command's name would add nothing."""
+        return self.report()
 
     def report(self) -> str:
         """Errors and warnings, one per line in file and line order, then the error count."""

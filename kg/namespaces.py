@@ -40,6 +40,7 @@ class KG(DefinedNamespace):
     requiredLanguages: URIRef
     viewColor: URIRef
     viewShape: URIRef
+    viewArea: URIRef
     acyclic: URIRef
 
 

@@ -9,6 +9,7 @@ def test_public_api_is_pinned() -> None:
     assert kg.__all__ == [
         "WRITERS",
         "Answer",
+        "GbaKgError",
         "KgError",
         "Output",
         "Problem",
@@ -38,3 +39,13 @@ def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
     for name in ("build", "check", "coverage", "diff", "export", "load", "query", "stats", "view"):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name
+
+
+def test_every_error_kg_raises_on_purpose_is_a_gbakgerror_with_its_exit_code() -> None:
+    from kg.errors import DiffError, PushError, QueryError, UsageError
+
+    assert kg.KgError([]).exit_code == 1
+    assert issubclass(QueryError, UsageError) and QueryError("x").exit_code == 2
+    assert DiffError("x").exit_code == 2
+    assert PushError("x").exit_code == 3
+    assert all(issubclass(e, kg.GbaKgError) for e in (kg.KgError, QueryError, DiffError, PushError))

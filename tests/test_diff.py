@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.review.diff import DiffError
+from kg.errors import DiffError
 from tests.conftest import MINI, ROOT
 
 FOUNDATION = "e07f339"

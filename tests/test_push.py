@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.sparql.push import DEFAULT_GRAPH, Auth, PushError, push_graph
+from kg.errors import PushError
+from kg.sparql.push import DEFAULT_GRAPH, Auth, push_graph
 from tests.conftest import ROOT
 
 

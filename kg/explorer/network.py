@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 import pyvis
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
@@ -212,7 +212,7 @@ def join_network(parts: Iterable[NetworkPart], schema: Schema) -> nx.MultiDiGrap
     for iri in sorted(nodes):
         attrs = nodes[iri]
         net.add_node(_local_name(iri), **{**attrs, "facts": [], "areas": []})
-    area_prop = schema.properties.get("cooperation-area")
+    area_prop = schema.view_area
     edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     by_id = {_local_name(iri): statements[iri] for iri in sorted(statements)}
     for st_id, st in sorted(by_id.items()):
@@ -394,8 +394,8 @@ def sentence_from_context(prefix: str, suffix: str) -> tuple[str, str]:
 
 def _source(graph: Graph, schema: Schema, node: Node) -> dict[str, Any]:
     """A source document's title, publisher (its IRI or text) and date."""
-    publisher = schema.properties.get("publisher")
-    date = schema.properties.get("date")
+    publisher = schema.property_for(DCTERMS.publisher)
+    date = schema.property_for(DCTERMS.date)
     pub = graph.value(node, publisher.iri) if publisher else None
     when = graph.value(node, date.iri) if date else None
     return {
@@ -573,6 +573,10 @@ def _render(
     for _, attrs in nodes:
         kinds[attrs["kind"]] += 1
     styles = {kind: _style(schema, kind) for kind in kinds}
+    area = schema.view_area  # the areas the page filters by: its range's entities
+    area_kinds = (
+        {_kind(schema, schema.classes.get(c)) for c in area.range_classes} if area else set()
+    )
     vis_nodes: list[dict[str, Any]] = []
     vis_edges: list[dict[str, Any]] = []
     if not limited:
@@ -626,7 +630,7 @@ def _render(
         "areas": [
             {"id": node, "zh": attrs["label_zh"], "en": attrs["label_en"]}
             for node, attrs in nodes
-            if attrs["kind"] == "CooperationArea"
+            if attrs["kind"] in area_kinds
         ],
         "focus": focus,
         "vis": {"nodes": vis_nodes, "edges": vis_edges, "options": options},

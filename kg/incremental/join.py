@@ -165,11 +165,16 @@ def _changed(previous: Index, order: list[str], digests: bytes) -> set[str]:
     """The subjects whose lines differ from those of the last build (`previous`), which
     wrote the outputs: present in only one of the two, or with other lines."""
     size = DIGEST_BYTES
-    old = {s: previous.digests[i * size : (i + 1) * size] for i, s in enumerate(previous.subjects)}
-    changed = {
-        s for i, s in enumerate(order) if old.pop(s, b"") != digests[i * size : (i + 1) * size]
-    }
-    return changed | old.keys()
+    old, new = memoryview(previous.digests), memoryview(digests)
+    if previous.subjects == order:  # the same subjects (an edit of values): compare in place
+        return {
+            s
+            for i, s in enumerate(order)
+            if old[i * size : (i + 1) * size] != new[i * size : (i + 1) * size]
+        }
+    kept = {s: old[i * size : (i + 1) * size] for i, s in enumerate(previous.subjects)}
+    changed = {s for i, s in enumerate(order) if kept.pop(s, b"") != new[i * size : (i + 1) * size]}
+    return changed | kept.keys()
 
 
 def objects(block: bytes) -> Iterator[str]:
@@ -210,7 +215,7 @@ def join(
     blocks = part_blocks(parts, schema)
     order = subject_order(blocks)
     vocabulary = sorted({t for part in parts for t in part.vocabulary})
-    digests = b"".join(subject_digest(blocks[s]) for s in order)
+    digests = b"".join([subject_digest(blocks[s]) for s in order])
     changed = None if previous is None else _changed(previous, order, digests)
     near = None
     if changed is not None and len(changed) > len(order) * MOST_CHANGED:

@@ -91,6 +91,23 @@ class Schema:
     def by_iri(self) -> dict[URIRef, PropertyInfo]:
         return {p.iri: p for p in self.properties.values()}
 
+    def property_for(self, iri: URIRef) -> PropertyInfo | None:
+        """The property filled through a YAML key that is `iri` or a sub-property of it
+        (e.g. the one that says a document's `dcterms:publisher`), if there is one."""
+        for prop in self.properties.values():
+            if iri in self.graph.transitive_objects(prop.iri, RDFS.subPropertyOf):
+                return prop
+        return None
+
+    @cached_property
+    def view_area(self) -> PropertyInfo | None:
+        """The property whose values group entities into areas in the network view
+        (`kg:viewArea true`), if any."""
+        for prop in self.properties.values():
+            if (prop.iri, KG.viewArea, Literal(True)) in self.graph:
+                return prop
+        return None
+
     def is_a(self, cls: URIRef, of: frozenset[URIRef]) -> bool:
         """Is `cls` one of `of`, or a subclass of one?"""
         info = self.classes.get(cls)

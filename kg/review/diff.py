@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.compare import graph_diff, to_isomorphic
 
+from kg.errors import DiffError
 from kg.pipeline.build import Built
 from kg.pipeline.graph_facts import GraphFact, graph_facts
 from kg.pipeline.load import find_data_files
@@ -40,10 +41,6 @@ from kg.pipeline.ontology import Schema, read_schema
 from kg.sparql.query import GRAPH_FILES
 
 _REV_PATH = re.compile(r"^(?P<rev>[^:\s]+):(?P<path>[^\s]*)$")
-
-
-class DiffError(Exception):
-    """A side that cannot be read: no such folder or revision, or data that does not build."""
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from kg.errors import PushError
 from kg.sparql.query import find_graph_file
 
 DEFAULT_GRAPH = "https://w3id.org/gba-kg/graph"
 NTRIPLES = "application/n-triples"
-
-
-class PushError(Exception):
-    """The store could not be reached, refused the graph, or holds something else after."""
 
 
 @dataclass(frozen=True)

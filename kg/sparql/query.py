@@ -12,14 +12,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDFS
 
+from kg.errors import QueryError
 from kg.pipeline.questions import Question, default_queries_dir, parse_question, read_questions
 from kg.sparql.results import Answer, collect
 
 GRAPH_FILES = (("graph.nt", ox.RdfFormat.N_TRIPLES), ("graph.ttl", ox.RdfFormat.TURTLE))
-
-
-class QueryError(Exception):
-    """A query that cannot run: no built graph, bad syntax, a bad parameter."""
 
 
 def find_graph_file(build_dir: str | Path = "build") -> tuple[Path, ox.RdfFormat]:

@@ -25,8 +25,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kg.errors import QueryError
 from kg.pipeline.questions import Question, parse_question
-from kg.sparql.query import QueryError, load_store, run_question, saved_questions
+from kg.sparql.query import load_store, run_question, saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 from kg.sparql.text import shape_of
 
