@@ -24,7 +24,7 @@ Debian's chromium and playwright (`make browser`). For each size, generated data
     paints one frame, the least any page carrying that data can cost; interactive is also
     given as a multiple of it.
 
-`--draw-limit N` renders the pages with another limit than `kg.explorer.network.DRAW_LIMIT`, e.g.
+`--draw-limit N` renders the pages with another limit than `kg.explorer.layout.DRAW_LIMIT`, e.g.
 `--sizes 1000 2000 3000 5000 --draw-limit 100000` to measure whole-network drawings.
 Absolute times vary from machine to machine; compare ratios measured in the same run.
 """
@@ -122,7 +122,9 @@ def page_data(html: str) -> str:
 def write_side(data_dir: Path, out: Path, repeat: int, draw_limit: int | None) -> dict[str, Any]:
     """Check the data; time the network, graph.ttl and network.html; write the pages."""
     import kg
-    from kg.explorer.network import DRAW_LIMIT, network_graph, render_network
+    from kg.explorer.layout import DRAW_LIMIT
+    from kg.explorer.network import network_graph
+    from kg.explorer.page import render_network
     from kg.outputs.export import Graphs, write_turtle
 
     limit = DRAW_LIMIT if draw_limit is None else draw_limit

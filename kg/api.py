@@ -15,7 +15,8 @@ from typing import cast
 from rdflib import Graph
 
 from kg.errors import WARNING, KgError, Problem
-from kg.explorer.network import focus_network, render_network
+from kg.explorer.network import focus_network
+from kg.explorer.page import render_network
 from kg.facts import Facts, SourcePos
 from kg.incremental import cache as build_cache
 from kg.incremental import join as joining

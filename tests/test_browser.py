@@ -297,7 +297,7 @@ def big_network(n: int) -> Any:
 def test_a_few_thousand_nodes_open_and_stay_usable(
     session: Session, site: dict[str, Any], tmp_path: Path
 ) -> None:
-    from kg.explorer.network import render_network
+    from kg.explorer.page import render_network
     from kg.pipeline.ontology import read_schema
 
     net = big_network(2000)
@@ -345,7 +345,8 @@ def drawn(session: Session) -> list[int]:
 def test_above_the_draw_limit_only_the_neighbourhood_picked_is_drawn(
     session: Session, site: dict[str, Any], tmp_path: Path
 ) -> None:
-    from kg.explorer.network import focus_network, render_network
+    from kg.explorer.network import focus_network
+    from kg.explorer.page import render_network
     from kg.pipeline.ontology import read_schema
 
     net = big_network(600)  # over a limit of 50: e123's 2-step neighbourhood fits, e0's not

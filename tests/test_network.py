@@ -16,15 +16,9 @@ from rdflib import RDF, URIRef
 
 import kg
 from kg.cli import main
-from kg.explorer.network import (
-    _script_json,
-    _script_json_parts,
-    focus_network,
-    layout,
-    network_layout,
-    render_network,
-    surrounding_sentence,
-)
+from kg.explorer.layout import layout, network_layout
+from kg.explorer.network import focus_network, surrounding_sentence
+from kg.explorer.page import _script_json, _script_json_parts, render_network
 from kg.namespaces import GBA
 from kg.outputs.export import Graphs
 from tests.conftest import MINI, ROOT
@@ -227,7 +221,7 @@ def test_above_the_draw_limit_the_page_draws_nothing_whole_and_lays_nothing_out(
     net = graphs.network  # 9 entities, over a limit of 5
     whole = render_network(net, graphs.schema)
     assert 'id="limit"' not in whole and "limit" not in page_data(whole)
-    monkeypatch.setattr("kg.explorer.network.layout", lambda *_: pytest.fail("laid out"))
+    monkeypatch.setattr("kg.explorer.page.layout", lambda *_: pytest.fail("laid out"))
     assert network_layout(net, draw_limit=5) == {}
     html = render_network(net, graphs.schema, draw_limit=5)
     assert html == render_network(net, graphs.schema, draw_limit=5)

@@ -27,7 +27,8 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.explorer.network import network_graph, render_network_parts
+from kg.explorer.network import network_graph
+from kg.explorer.page import render_network_parts
 from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
 from kg.pipeline.build import Built
