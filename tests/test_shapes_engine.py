@@ -1,4 +1,4 @@
-"""The SPARQL SHACL engine (`shacl_sparql`) against pySHACL, the reference: on small graphs
+"""The SPARQL SHACL engine (`kg.pipeline.shacl`) against pySHACL, the reference: on small graphs
 made for each supported constraint, on the real data and on broken copies of it, and on the
 bad cases whose problems come from the shapes. Both must give the same results, and so the
 same problems; shapes the compiler refuses run on pySHACL instead.
@@ -24,7 +24,7 @@ from kg.namespaces import OA, PROV
 from kg.pipeline.build import build_graph
 from kg.pipeline.load import load_facts
 from kg.pipeline.ontology import read_schema
-from kg.pipeline.shacl_sparql import (
+from kg.pipeline.shacl import (
     ShapeResult,
     UnsupportedShapeError,
     class_hierarchy,

@@ -34,7 +34,7 @@ from kg.pipeline.consistency import check_across
 from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import QuoteMatch
-from kg.pipeline.shacl_sparql import UnsupportedShapeError, shape_results, shapes_reach
+from kg.pipeline.shacl import UnsupportedShapeError, shape_results, shapes_reach
 from kg.review.coverage import Counts, quoted_counts, summary_line
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@
    `literals`, quotes found in their sources) or `KgError`.
 3. `build`: `Checked` → `Built`, the graph as sorted N-Triples (`graph_view` reads it back
    as an rdflib graph; `graph_facts` as one record per statement).
-4. `shapes` and `rules`: SHACL shapes (compiled to SPARQL by `shacl_sparql`, run on
+4. `shapes` and `rules`: SHACL shapes (compiled to SPARQL by `shacl`, run on
    pyoxigraph) and rule queries (`questions` reads `.rq` files) → problems.
 
 Writing the outputs is `kg.outputs`; nothing here caches, forks or writes files.

@@ -1,7 +1,7 @@
 """Step 4: check the built graph with the SHACL shapes of `ontology/shapes.ttl`.
 
 Two engines give the same results: "sparql" (the default) compiles the shapes to SPARQL and
-runs them on a pyoxigraph store of the graph (`kg.pipeline.shacl_sparql`, about ten times faster on
+runs them on a pyoxigraph store of the graph (`kg.pipeline.shacl`, about ten times faster on
 large graphs); "pyshacl" runs pySHACL, the reference. Shapes the compiler does not support
 fall back to pySHACL, so no constraint is ever skipped.
 
@@ -26,7 +26,7 @@ from kg.errors import Problem
 from kg.facts import SourcePos
 from kg.pipeline.build import Built
 from kg.pipeline.ontology import SHAPES_FILE, default_ontology_dir
-from kg.pipeline.shacl_sparql import (
+from kg.pipeline.shacl import (
     ShapeResult,
     UnsupportedShapeError,
     compile_shapes,
