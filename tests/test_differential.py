@@ -37,6 +37,16 @@ STEPS = int(os.environ.get("KG_FUZZ_STEPS", "8"))
 QUOTES = ["加快建设南沙港区四期等工程", "广州超大城市之“治”跃上新水平", "共建国际综合交通枢纽"]
 PLACES = ["guangzhou", "shenzhen", "guangdong"]
 R3 = re.compile(r'^  r3: ".*"$', re.MULTILINE)  # a named quote that three other files cite
+BAIYUN = 'Guangzhou Baiyun International Airport]}\n    quote: "加快推进白云国际机场三期扩建工程"\n'
+BAOAN = 'International Airport"}\n    quote: "促进白云国际空港与深圳宝安国际机场协同发展"\n'
+LINKS = {  # the two ends of a symmetric `linked-with`: (a line above it, the statement)
+    "baiyun-airport": (
+        BAIYUN,
+        "    linked-with:\n      - value: shenzhen-baoan-airport\n"
+        '        quote: "促进白云国际空港与深圳宝安国际机场协同发展"\n',
+    ),
+    "shenzhen-baoan-airport": (BAOAN, "    linked-with: baiyun-airport\n"),
+}
 
 
 def outcome(report: Result | KgError, out: Path, formats: list[str] | None) -> Any:
@@ -226,6 +236,56 @@ class CuratorEdits(RuleBasedStateMachine):
     def rename_a_file(self) -> None:
         files = sorted((self.root / "data").glob("*.yaml"))
         files[0].rename(files[0].with_name("renamed-" + files[0].name))
+        self.compare()
+
+    @precondition(lambda self: self.fault is None)
+    @rule(end=st.sampled_from(sorted(LINKS)))
+    def edit_a_symmetric_relation_at_either_end(self, end: str) -> None:
+        """`linked-with` (symmetric) removed from one end, or written there again."""
+        anchor, link = LINKS[end]
+        for path in sorted((self.root / "data").rglob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            if anchor + link in text:
+                path.write_text(text.replace(anchor + link, anchor, 1), encoding="utf-8")
+            elif anchor in text:
+                path.write_text(text.replace(anchor, anchor + link, 1), encoding="utf-8")
+        self.compare()
+
+    @precondition(lambda self: self.fault is None)
+    @rule(name=st.sampled_from(["events.yaml", "science.yaml"]))
+    def split_a_file_in_two(self, name: str) -> None:
+        path = self.path(name)
+        if not path.exists():
+            return
+        head, *entities = path.read_text(encoding="utf-8").split("\n  - id: ")
+        half = len(entities) // 2
+        path.write_text("\n  - id: ".join([head, *entities[:half]]) + "\n", encoding="utf-8")
+        self.serial += 1
+        path.with_name(f"split-{self.serial}.yaml").write_text(
+            "source: duite-2020-11-zhang-shuofu-interview\nentities:\n  - id: "
+            + "\n  - id: ".join(entities[half:]),
+            encoding="utf-8",
+        )
+        self.compare()
+
+    @precondition(lambda self: self.fault is None)
+    @rule(name=st.sampled_from(["people.yaml", "zones.yaml", "industry.yaml"]))
+    def reorder_the_entities_of_a_file(self, name: str) -> None:
+        path = self.path(name)
+        if not path.exists():
+            return
+        head, *entities = path.read_text(encoding="utf-8").rstrip("\n").split("\n  - id: ")
+        entities = [e.rstrip("\n") for e in reversed(entities)]
+        path.write_text("\n\n  - id: ".join([head.rstrip("\n"), *entities]) + "\n", "utf-8")
+        self.compare()
+
+    @precondition(lambda self: self.fault is None)
+    @rule(name=st.sampled_from(["places.yaml", "people.yaml"]))
+    def delete_a_file_then_undo(self, name: str) -> None:
+        if not self.path(name).exists():
+            return
+        self.save_fault(f"data/{name}")
+        self.path(name).unlink()
         self.compare()
 
     @precondition(lambda self: self.fault is None)
