@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from kg import api
-from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError
+from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError, did_you_mean
 from kg.outputs.export import WRITERS
-from kg.pipeline.load import did_you_mean
 from kg.sparql.push import DEFAULT_GRAPH, Auth, push_graph
 from kg.sparql.query import saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table

@@ -22,6 +22,7 @@ Anything else that escapes is a bug in gba-kg, and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -122,3 +123,17 @@ class KgError(GbaKgError):
         lines = [str(p) for p in sorted(self.problems + self.warnings)]
         lines.append(str(self))
         return "\n".join(lines)
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A 'did you mean …?' hint naming the closest choices (ties included), or ''.
+
+    >>> did_you_mean("Prot", ["Port", "Post", "Person"])
+    "did you mean 'Port' or 'Post'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=5, cutoff=0.6)
+    if not close:
+        return ""
+    score = difflib.SequenceMatcher(None, word, close[0]).ratio()
+    best = sorted(c for c in close if difflib.SequenceMatcher(None, word, c).ratio() == score)
+    return "did you mean " + " or ".join(f"'{c}'" for c in best) + "?"

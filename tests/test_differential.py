@@ -39,6 +39,14 @@ PLACES = ["guangzhou", "shenzhen", "guangdong"]
 R3 = re.compile(r'^  r3: ".*"$', re.MULTILINE)  # a named quote that three other files cite
 BAIYUN = 'Guangzhou Baiyun International Airport]}\n    quote: "加快推进白云国际机场三期扩建工程"\n'
 BAOAN = 'International Airport"}\n    quote: "促进白云国际空港与深圳宝安国际机场协同发展"\n'
+TOGGLES = {  # a curator's edit of a value, as (one text, the other)
+    "a reference": (
+        "    located-in: guangzhou\n    status: {value: approved",
+        "    located-in: shenzhen\n    status: {value: approved",
+    ),
+    "a qualifier": ('as-of: "2020"}', 'as-of: "2019"}'),
+    "a cite removed": ("cite: [r3, r3-transport]}", "cite: r3}"),
+}
 LINKS = {  # the two ends of a symmetric `linked-with`: (a line above it, the statement)
     "baiyun-airport": (
         BAIYUN,
@@ -237,6 +245,19 @@ class CuratorEdits(RuleBasedStateMachine):
         files = sorted((self.root / "data").glob("*.yaml"))
         files[0].rename(files[0].with_name("renamed-" + files[0].name))
         self.compare()
+
+    @precondition(lambda self: self.fault is None)
+    @rule(edit=st.sampled_from(sorted(TOGGLES)))
+    def change_a_reference_a_qualifier_or_a_cite(self, edit: str) -> None:
+        """One of `TOGGLES` made, or undone if it was made already."""
+        one, other = TOGGLES[edit]
+        for path in sorted((self.root / "data").rglob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            for old, new in ((one, other), (other, one)):
+                if old in text:
+                    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+                    self.compare()
+                    return
 
     @precondition(lambda self: self.fault is None)
     @rule(end=st.sampled_from(sorted(LINKS)))

@@ -15,13 +15,8 @@ from rdflib import RDFS, SKOS, XSD, Literal, Namespace, URIRef
 
 import kg
 from kg.namespaces import ID
-from kg.pipeline.load import (
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    MAX_REPORTED_LINES,
-    MAX_TEXT_CHARS,
-    load_facts,
-)
+from kg.pipeline.compose import MAX_DEPTH, MAX_FILE_BYTES, MAX_REPORTED_LINES, MAX_TEXT_CHARS
+from kg.pipeline.load import load_facts
 from kg.pipeline.quotes import MAX_SOURCE_BYTES
 from tests.conftest import ROOT
 
@@ -200,7 +195,7 @@ def test_very_deep_nesting_fails_cleanly_with_libyaml(tmp_path: Path) -> None:
 def test_very_deep_nesting_fails_cleanly_without_libyaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loader = importlib.import_module("kg.pipeline.load")  # `kg.load` is also the API's load()
+    loader = importlib.import_module("kg.pipeline.compose")
     monkeypatch.setattr(loader, "_Loader", yaml.BaseLoader)  # the pure-Python composer
     folder = _write(tmp_path / "d", "a: " + "[" * 5000 + "]" * 5000 + "\n")
     assert _problems(folder)[0].startswith(

@@ -35,7 +35,8 @@ from pathlib import Path
 import msgspec
 
 from kg.outputs.export import Output, write_file
-from kg.pipeline.load import MAX_FILE_BYTES, SOURCES_DIR, find_data_files
+from kg.pipeline.compose import MAX_FILE_BYTES
+from kg.pipeline.load import SOURCES_DIR, find_data_files
 from kg.pipeline.ontology import ONTOLOGY_FILE, SHAPES_FILE, default_ontology_dir
 from kg.pipeline.questions import default_queries_dir
 

@@ -20,8 +20,8 @@ from kg.errors import Problem
 from kg.facts import NamedQuote, SourcePos
 from kg.incremental.cache import file_digest
 from kg.pipeline.build import GraphPart
+from kg.pipeline.compose import MAX_FILE_BYTES
 from kg.pipeline.consistency import Across
-from kg.pipeline.load import MAX_FILE_BYTES
 from kg.pipeline.quotes import QuoteMatch
 from kg.review.coverage import Counts
 

@@ -33,10 +33,10 @@ from rdflib.term import Identifier, Node
 
 from kg.facts import SourcePos
 from kg.namespaces import GBA, ID, KG, OA, PROV
+from kg.pipeline.checked import Checked, CheckedEntity, CheckedStatement
 from kg.pipeline.graph_view import GraphView, to_ox_term, to_rdflib_term
 from kg.pipeline.ontology import Schema
 from kg.pipeline.quotes import QuoteMatch
-from kg.pipeline.validate import Checked, CheckedEntity, CheckedStatement
 
 _SAFE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ID = str(ID)  # IRIs are made as `URIRef(_ID + id)`: rdflib's `ID[id]` costs 5× more

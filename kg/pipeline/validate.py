@@ -14,63 +14,29 @@ before it is looked up or minted. Labels and text values reach the graph in Unic
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
 from typing import TypeVar
 
-from rdflib import RDFS, SKOS, XSD, Literal, URIRef
+from rdflib import RDFS, SKOS, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.errors import KgError, Problem
+from kg.errors import KgError, Problem, did_you_mean
 from kg.facts import Entity, EvidenceRef, Facts, NamedQuote, SourcePos, Statement
-from kg.namespaces import GBA, ID
-from kg.pipeline.characters import yaml11_reading
+from kg.namespaces import GBA
+from kg.pipeline.checked import (
+    ID_PATTERN,
+    Checked,
+    CheckedEntity,
+    CheckedStatement,
+    FileChecked,
+    describe_id_fault,
+    id_fix,
+)
 from kg.pipeline.consistency import Across, check_across, fold_label
-from kg.pipeline.literals import EXAMPLE, LEADING_ZERO, expected_form, make_literal
-from kg.pipeline.load import did_you_mean
 from kg.pipeline.ontology import ClassInfo, PropertyInfo, Schema
 from kg.pipeline.quotes import QuoteMatch, SourceText
-
-ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedStatement:
-    """A statement with its property, RDF object, evidence and qualifiers resolved."""
-
-    subject: str
-    prop: PropertyInfo
-    obj: Identifier
-    evidence: tuple[QuoteMatch, ...]
-    qualifiers: tuple[tuple[PropertyInfo, Literal], ...]
-    pos: SourcePos
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedEntity:
-    """An entity whose class, labels, evidence and statements all passed the checks."""
-
-    id: str
-    cls: ClassInfo
-    pos: SourcePos
-    evidence: tuple[QuoteMatch, ...]
-    labels: tuple[tuple[PropertyInfo, Literal], ...]
-    statements: tuple[CheckedStatement, ...]
-    key_pos: dict[str, SourcePos]  # first line of each YAML key, for shape results
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What `build.py` needs: checked entities, and how many quotes were found in sources."""
-
-    entities: tuple[CheckedEntity, ...]
-    quotes_checked: int
-    sources: dict[str, SourceText]
-    warnings: tuple[Problem, ...] = ()
+from kg.pipeline.values import ValueChecks
 
 
 def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> Checked:
@@ -133,16 +99,6 @@ class _Others(Mapping[str, V]):
         return sum(1 for _ in self)
 
 
-@dataclass
-class FileChecked:
-    """One file's facts checked alone (`check_file`): what passed, every problem found, and
-    what the checks that need every file take from it (`across`)."""
-
-    entities: tuple[CheckedEntity, ...]
-    problems: list[Problem]
-    across: Across
-
-
 def check_file(
     facts: Facts,
     schema: Schema,
@@ -180,40 +136,6 @@ def check_file(
     return FileChecked(entities, checker.problems, across)
 
 
-_NUMERIC = frozenset({XSD.decimal, XSD.integer, XSD.positiveInteger})
-
-
-def _id_fix(text: str, example: str = "nansha-science-city") -> str:
-    """How to turn a wrong id into one; paths and IRIs get their own advice."""
-    if "/" in text or text.startswith("urn:"):
-        return (
-            f"an id is a local name, not a path or an IRI: write e.g. '{example}' (its IRI, "
-            f"https://w3id.org/gba-kg/id/{example}, is made from it)"
-        )
-    return f"use lower-case a-z, digits and single hyphens, e.g. '{example}'"
-
-
-def _describe_id_fault(text: str) -> str:
-    """Name the first character that breaks the id grammar, with its code point and column."""
-    for column, ch in enumerate(text, start=1):
-        if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-"):
-            name = _unicode_name(ch)
-            if ch.isprintable() and not ch.isspace():
-                return f"'{ch}' (U+{ord(ch):04X} {name}) at column {column}"
-            return f"U+{ord(ch):04X} {name} at column {column}"
-    if not text:
-        return "it is empty"
-    return "a '-' at the start or end, or two in a row"
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeio" else "a"
-
-
-def _unicode_name(ch: str) -> str:
-    return unicodedata.name(ch, "unnamed character")
-
-
 class _Classes(Mapping[str, ClassInfo]):
     """The class of each id of `types` (id → `type:`), looked up when asked for."""
 
@@ -233,7 +155,7 @@ class _Classes(Mapping[str, ClassInfo]):
         return len(self._types)
 
 
-class _Checker:
+class _Checker(ValueChecks):
     def __init__(self, facts: Facts, schema: Schema, sources: dict[str, SourceText]) -> None:
         self.facts = facts
         self.schema = schema
@@ -252,9 +174,6 @@ class _Checker:
         self.id_pos: dict[str, SourcePos] = {}  # each id → where the entity that owns it is
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
         self.acyclic: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
-
-    def problem(self, pos: SourcePos, message: str, fix: str = "") -> None:
-        self.problems.append(Problem(pos, message, fix))
 
     def check_entities(self) -> tuple[CheckedEntity, ...]:
         """Every check that needs no more than the files read and the ids and named quotes
@@ -280,9 +199,8 @@ class _Checker:
             if not ID_PATTERN.fullmatch(quote.id):
                 self.problem(
                     quote.pos,
-                    f"quote id '{quote.id}' is not ASCII kebab-case: "
-                    f"{_describe_id_fault(quote.id)}",
-                    _id_fix(quote.id, "rail-opened"),
+                    f"quote id '{quote.id}' is not ASCII kebab-case: {describe_id_fault(quote.id)}",
+                    id_fix(quote.id, "rail-opened"),
                 )  # still indexed below, so that its cites are not reported as unknown
             first = self.quotes.get(quote.id)
             if first is not None:
@@ -301,8 +219,8 @@ class _Checker:
             if not ID_PATTERN.fullmatch(eid):
                 self.problem(
                     entity.id.pos,
-                    f"id '{eid}' is not ASCII kebab-case: {_describe_id_fault(eid)}",
-                    _id_fix(eid),
+                    f"id '{eid}' is not ASCII kebab-case: {describe_id_fault(eid)}",
+                    id_fix(eid),
                 )
                 continue
             if eid in first_pos:
@@ -352,7 +270,7 @@ class _Checker:
                 self.bad_sources.add(where)
                 self.problem(
                     where,
-                    f"source '{source}' is not a source id: {_describe_id_fault(source)}",
+                    f"source '{source}' is not a source id: {describe_id_fault(source)}",
                     "name a text of data/sources/ by its id, without folder, '.txt' or URL: "
                     "`source: some-id` for data/sources/some-id.txt",
                 )
@@ -499,26 +417,6 @@ class _Checker:
             return None
         return prop
 
-    def _lang_value(self, st: Statement, prop: PropertyInfo) -> Literal | None:
-        lang = st.value.lang
-        if lang is None:
-            langs = ", ".join(prop.languages)
-            self.problem(
-                st.pos,
-                f"'{st.key}' needs a language for each text",
-                f"write it as {{{langs.replace(', ', ': …, ')}: …}}",
-            )
-            return None
-        if lang not in prop.languages:
-            hint = did_you_mean(lang, prop.languages)
-            self.problem(
-                st.pos,
-                f"language '{lang}' is not allowed in '{st.key}'",
-                hint or f"use one of: {', '.join(prop.languages)}",
-            )
-            return None
-        return Literal(unicodedata.normalize("NFC", st.value.text.strip()), lang=lang)
-
     def _check_required_languages(
         self, entity: Entity, cls: ClassInfo, labels: list[tuple[PropertyInfo, Literal]]
     ) -> None:
@@ -565,111 +463,6 @@ class _Checker:
         if obj is None or qualifiers is None or evidence is None:
             return None
         return CheckedStatement(eid, prop, obj, evidence, qualifiers, st.pos)
-
-    def _object(self, st: Statement, prop: PropertyInfo) -> URIRef | None:
-        text = st.value.text
-        for range_cls in sorted(prop.range_classes):
-            words = self.schema.vocabulary.get(range_cls)
-            if words is not None:
-                if text in words:
-                    return words[text]
-                hint = did_you_mean(text, sorted(words))
-                self.problem(
-                    st.value.pos,
-                    f"unknown {self.schema.label(range_cls)} '{text}' for '{st.key}'",
-                    hint or f"use one of: {', '.join(sorted(words))}",
-                )
-                return None
-        target = self.classes.get(text) or self.other_classes.get(text)
-        if target is None and not ID_PATTERN.fullmatch(text):
-            self.problem(
-                st.value.pos,
-                f"'{st.key}' refers to '{text}', which is not an id: {_describe_id_fault(text)}",
-                "refer to an entity by its id alone, e.g. 'guangzhou': not a path, an IRI or "
-                "a label",
-            )
-            return None
-        if target is None:
-            hint = did_you_mean(text, sorted({*self.classes, *self.other_classes}))
-            self.problem(
-                st.value.pos,
-                f"'{st.key}' refers to '{text}', which is not the id of any entity",
-                hint or "define that entity, or correct the id",
-            )
-            return None
-        if not self.schema.is_a(target.iri, prop.range_classes):
-            allowed = ", ".join(sorted(self.schema.label(c) for c in prop.range_classes))
-            self.problem(
-                st.value.pos,
-                f"'{st.key}' refers to '{text}', {_article(target.yaml_type or '')} "
-                f"{target.yaml_type}, but needs: {allowed}",
-                f"point it at an entity of the right class (rdfs:range of "
-                f"{self.schema.label(prop.iri)})",
-            )
-            return None
-        found = self._iris.get(text)
-        if found is None:  # one URIRef per id: rdflib checks every new IRI's characters
-            found = self._iris[text] = ID[text]
-        return found
-
-    def _literal(self, st: Statement, prop: PropertyInfo, key: str | None = None) -> Literal | None:
-        literal = make_literal(st.value, prop)
-        if literal is not None:
-            return literal
-        text = st.value.text
-        if XSD.date in prop.datatypes and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            try:
-                date.fromisoformat(text)
-            except ValueError as exc:
-                self.problem(
-                    st.value.pos,
-                    f"'{key or st.key}' value '{text}' is not a real date ({exc})",
-                    "correct the day or month",
-                )
-                return None
-        if _NUMERIC & set(prop.datatypes) and LEADING_ZERO.fullmatch(text):
-            sign = text[0] if text[0] in "+-" else ""
-            plain = sign + (text.lstrip("+-").lstrip("0") or "0")
-            plain = "0" + plain if plain.lstrip("+-").startswith(".") else plain
-            self.problem(
-                st.value.pos,
-                f"'{key or st.key}' value '{text}' starts with a 0, which YAML 1.1 tools read "
-                f"as {yaml11_reading(text) or 'a different number'}",
-                f'write it without leading zeros: "{plain}"',
-            )
-            return None
-        example = EXAMPLE.get(prop.datatypes[0], "") if prop.datatypes else ""
-        reading = yaml11_reading(text)
-        also = f" (and YAML 1.1 tools would read it as {reading})" if reading else ""
-        self.problem(
-            st.value.pos,
-            f"'{key or st.key}' value '{text}' is not {expected_form(prop)}{also}",
-            f"write it in that form, quoted, e.g. {example}",
-        )
-        return None
-
-    def _qualifiers(self, st: Statement) -> tuple[tuple[PropertyInfo, Literal], ...] | None:
-        out = []
-        ok = True
-        for key, value in st.qualifiers:
-            prop = self.schema.properties.get(key)
-            if prop is None or not prop.is_qualifier:
-                qualifier_keys = [k for k, p in self.schema.properties.items() if p.is_qualifier]
-                hint = did_you_mean(key, qualifier_keys + ["value", "quote", "cite"])
-                self.problem(
-                    value.pos,
-                    f"unknown qualifier '{key}' on '{st.key}'",
-                    hint
-                    or f"a statement takes value, quote, cite and: {', '.join(qualifier_keys)}",
-                )
-                ok = False
-                continue
-            literal = self._literal(Statement(key, value.pos, value), prop, key)
-            if literal is None:
-                ok = False
-            else:
-                out.append((prop, literal))
-        return tuple(sorted(out, key=lambda pl: pl[0].key)) if ok else None
 
     def _check_source_texts(self) -> None:
         for entity in self.facts.entities:
