@@ -101,10 +101,6 @@ class Linked:
                     return False
         return True
 
-    @property
-    def entities(self) -> int:
-        return sum(self.entities_per_class.values())
-
     def patches(self, out: Path, schema: Schema) -> dict[str, Patch]:
         """For each RDF format `patch` can patch, a function that makes it from the last
         build's file in `out`, or gives None."""
