@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import kg
 from kg.cli import main
 from kg.sparql.query import resolve_question, run_question, saved_questions
-from kg.sparql.results import RESULT_FORMATS, Answer
+from kg.sparql.results import RESULT_FORMATS, Answer, render_table
 from tests.conftest import ROOT
 
 SAVED = saved_questions()
@@ -352,3 +352,63 @@ def test_query_bad_param_syntax_is_a_usage_error(built: Path) -> None:
     result = CliRunner().invoke(main, ["query", "metrics", "-p", "oops", "--build", str(built)])
     assert result.exit_code == 2
     assert "'oops' is not NAME=VALUE" in result.stderr
+
+
+def test_kg_query_refuses_service_and_opens_no_connection(built: Path) -> None:
+    """A query file from someone else must not make the curator's machine send a request."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+        result = CliRunner().invoke(main, ["query", text, "--build", str(built)])
+        assert result.exit_code == 2
+        assert (
+            result.stderr
+            == "kg query: 'query' is refused: SERVICE (federated query) is not allowed\n"
+        )
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody called
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM / FROM NAMED"),
+        ("DROP ALL", "updates are not allowed"),
+        ("ASK { ?s " + "!" * 10_000 + "<http://a> ?o }", "nested 10001 deep"),
+        ("ASK { ?s ?p " + "[ <http://p> " * 700 + "]" * 700 + " }", "nested 701 deep"),
+    ],
+)
+def test_kg_query_applies_the_endpoints_rules(built: Path, text: str, why: str) -> None:
+    result = CliRunner().invoke(main, ["query", text, "--build", str(built)])
+    assert result.exit_code == 2
+    assert why in result.stderr and "Traceback" not in result.stderr
+
+
+def test_common_prefixes_are_declared_and_an_unknown_one_is_named(built: Path) -> None:
+    found = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "SELECT ?c WHERE { ?c a gba:City ; rdfs:label ?l } LIMIT 1",
+            "--build",
+            str(built),
+        ],
+    )
+    assert found.exit_code == 0, found.stderr
+    unknown = CliRunner().invoke(
+        main, ["query", "SELECT ?c WHERE { ?c a foo:City }", "--build", str(built)]
+    )
+    assert unknown.exit_code == 2
+    assert unknown.stderr.count("\n") == 1  # one line, not the parser's grammar
+    assert "the prefix 'foo:', which is not declared" in unknown.stderr
+    assert "gba:, gbr:" in unknown.stderr
+
+
+def test_a_table_prints_markup_in_the_data_as_text() -> None:
+    label = "[bold red]x[/bold red] [link=https://evil.example]click[/link]"
+    answer = Answer("select", ["l"], [[ox.Literal(label)]])
+    table = render_table(answer, width=200)
+    assert label in table

@@ -7,14 +7,17 @@ seconds where pyoxigraph takes well under a millisecond (see README, "Figures").
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import RDFS
 
 from kg.errors import QueryError
+from kg.namespaces import PREFIXES
 from kg.pipeline.questions import Question, default_queries_dir, parse_question, read_questions
 from kg.sparql.results import Answer, collect
+from kg.sparql.text import code_of, refusal
 
 GRAPH_FILES = (("graph.nt", ox.RdfFormat.N_TRIPLES), ("graph.ttl", ox.RdfFormat.TURTLE))
 
@@ -71,13 +74,36 @@ def run_question(
         substitutions = question.bind(values or {})
     except ValueError as exc:
         raise QueryError(str(exc)) from None
+    refused = refusal(question.text)
+    if refused is not None:
+        raise QueryError(f"'{question.name}' is refused: {refused[1]}")
     try:
-        result = store.query(question.text, substitutions=substitutions or None)
+        result = store.query(question.text, substitutions=substitutions or None, prefixes=PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error in '{question.name}': {exc}") from None
+        raise QueryError(_syntax_message(question.name, question.text, str(exc))) from None
     except RuntimeError as exc:
         raise QueryError(f"'{question.name}' cannot run: {exc}") from None
     return collect(result, max_rows)
+
+
+def _syntax_message(name: str, text: str, error: str) -> str:
+    """The parser's error; in one line for an undeclared prefix (the parser dumps its
+    grammar there and does not name the prefix)."""
+    if "Prefix not found" not in error:
+        return f"SPARQL syntax error in '{name}': {error}"
+    code = code_of(text)
+    declared = {p.lower() for p in _DECLARED.findall(code)}
+    used = [p for p in _USED.findall(code) if p.lower() != "prefix"]
+    unknown = next((p for p in used if p not in PREFIXES and p.lower() not in declared), "")
+    known = ", ".join(f"{p}:" for p in PREFIXES)
+    return (
+        f"'{name}' uses the prefix '{unknown}:', which is not declared — declare it with "
+        f"PREFIX {unknown}: <…>, or use one of those every query has: {known}"
+    )
+
+
+_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
+_USED = re.compile(r"(?<![\w?$:@.-])([A-Za-z][\w-]*)?:")
 
 
 def label_index(store: ox.Store, answer: Answer) -> dict[str, tuple[str, str]]:

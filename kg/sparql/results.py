@@ -179,6 +179,7 @@ def render_table(answer: Answer, width: int = 100) -> str:
     """A table for people: IRIs shortened with their zh and en labels, long text wrapped."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if answer.kind == "ask":
         return "yes\n" if answer.boolean else "no\n"
@@ -187,8 +188,8 @@ def render_table(answer: Answer, width: int = 100) -> str:
     table = Table(show_lines=False, header_style="bold", expand=False)
     for variable in answer.variables:
         table.add_column(variable, overflow="fold")
-    for row in answer.rows:
-        table.add_row(*(_cell(t, answer.labels) for t in row))
+    for row in answer.rows:  # as Text: data is never read as rich markup
+        table.add_row(*(Text(_cell(t, answer.labels)) for t in row))
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     console.print(table)
     rows = len(answer.rows)

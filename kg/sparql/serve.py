@@ -29,7 +29,7 @@ from kg.errors import QueryError
 from kg.pipeline.questions import Question, parse_question
 from kg.sparql.query import load_store, run_question, saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
-from kg.sparql.text import shape_of
+from kg.sparql.text import MAX_DEPTH, refusal, shape_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Limits:
     max_rows: int = 10_000  # rows (or triples) per answer; more are cut and flagged
     max_bytes: int = 16 * 1024 * 1024  # bytes per answer body; more are cut and flagged
     max_query_bytes: int = 64 * 1024  # size of the query text (and of a request body)
-    max_depth: int = 32  # nesting of { } and ( ) in the query
+    max_depth: int = MAX_DEPTH  # nesting of brackets and path operators in the query
     workers: int = 2  # worker processes: this many queries run at once
     queue_wait_s: float = 5.0  # how long a request waits for a free worker before a 503
 
@@ -191,21 +191,12 @@ class Endpoint:
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"query longer than {self.limits.max_query_bytes} bytes",
             )
-        shape = shape_of(text)
-        if shape.depth > self.limits.max_depth:
-            raise RefusedError(
-                HTTPStatus.BAD_REQUEST,
-                f"query nested {shape.depth} deep; the limit is {self.limits.max_depth}",
-            )
-        for word, why in (
-            ("SERVICE", "SERVICE (federated query) is not allowed"),
-            ("FROM", "FROM / FROM NAMED is not allowed: the dataset is the built graph"),
-        ):
-            if word in shape.keywords:
-                raise RefusedError(HTTPStatus.BAD_REQUEST, why)
-        updates = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"}
-        if shape.keywords & updates and not shape.keywords & {"SELECT", "ASK", "CONSTRUCT"}:
-            raise RefusedError(HTTPStatus.FORBIDDEN, _READ_ONLY)
+        refused = refusal(text, self.limits.max_depth)
+        if refused is not None:
+            kind, why = refused
+            if kind == "update":
+                raise RefusedError(HTTPStatus.FORBIDDEN, _READ_ONLY)
+            raise RefusedError(HTTPStatus.BAD_REQUEST, why)
 
     def answer(self, question: Question, values: dict[str, str], fmt: str) -> tuple[Any, ...]:
         self.check_query(question.text)
