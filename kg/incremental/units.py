@@ -43,7 +43,7 @@ from kg.pipeline.consistency import Across, check_across
 from kg.pipeline.load import data_files, read_files
 from kg.pipeline.ontology import Schema
 from kg.pipeline.quotes import QuoteMatch, SourceText
-from kg.pipeline.validate import check_file
+from kg.pipeline.validate import OtherFiles, check_file
 from kg.runtime import collector
 from kg.runtime.forked import in_two
 
@@ -213,27 +213,27 @@ V = TypeVar("V")
 
 
 class _Recorded(Mapping[str, V]):
-    """The ids or named quotes of `table` that are not a file's `own`, noting each key
-    looked up (with what it found) and whether they were read whole."""
+    """`table`, noting each key looked up in it (with what it found) and whether it was
+    read whole."""
 
-    def __init__(self, table: Mapping[str, V], own: set[str]) -> None:
-        self._table, self._own = table, own
+    def __init__(self, table: Mapping[str, V]) -> None:
+        self._table = table
         self.read: dict[str, V | None] = {}
         self.whole = False
 
     def __getitem__(self, key: str) -> V:
-        found = self.read[key] = None if key in self._own else self._table.get(key)
+        found = self.read[key] = self._table.get(key)
         if found is None:
             raise KeyError(key)
         return found
 
     def __iter__(self) -> Iterator[str]:
         self.whole = True
-        return (key for key in self._table if key not in self._own)
+        return iter(self._table)
 
     def __len__(self) -> int:
         self.whole = True
-        return sum(1 for _ in self)
+        return len(self._table)
 
 
 def _make_each(
@@ -262,8 +262,8 @@ def _make_unit(
 ) -> tuple[Unit | Across, list[Problem]]:
     own_types = {e.id.text: e.type.text for e in facts.entities}
     own_quotes = {q.id for q in facts.quotes}
-    read_types = _Recorded(types, set(own_types))
-    read_quotes = _Recorded(quotes, own_quotes)
+    read_types = _Recorded(OtherFiles(types, set(own_types)))
+    read_quotes = _Recorded(OtherFiles(quotes, own_quotes))
     checked = check_file(facts, schema, sources, read_types, read_quotes)
     if any(not p.is_warning for p in checked.problems):
         return checked.across, checked.problems

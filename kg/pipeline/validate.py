@@ -57,7 +57,7 @@ def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) ->
     for one in files:
         own_ids = {e.id.text for e in one.entities}
         own_quotes = {q.id for q in one.quotes}
-        others = _Others(types, own_ids), _Others(quotes, own_quotes)
+        others = OtherFiles(types, own_ids), OtherFiles(quotes, own_quotes)
         checked.append(check_file(one, schema, sources, *others))
     problems = [p for c in checked for p in c.problems]
     problems += check_across([c.across for c in checked])
@@ -81,8 +81,9 @@ def split_by_file(facts: Facts) -> list[Facts]:
 V = TypeVar("V")
 
 
-class _Others(Mapping[str, V]):
-    """`table` without the keys of `own` (one file's ids or quote ids)."""
+class OtherFiles(Mapping[str, V]):
+    """`table` without the keys of `own`: what `check_file` gets of the other files' ids or
+    quote ids."""
 
     def __init__(self, table: Mapping[str, V], own: set[str]) -> None:
         self._table, self._own = table, own
