@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.errors import WARNING, KgError, Problem
+from kg.errors import WARNING, KgError, Problem, QueryError
 from kg.explorer.network import focus_network
 from kg.explorer.page import render_network
 from kg.facts import Facts, SourcePos
@@ -425,10 +427,13 @@ def query(
     queries_dir: str | Path | None = None,
     from_file: bool = False,
     max_rows: int | None = None,
+    timeout_s: float | None = None,
 ) -> Answer:
     """Run SPARQL on the built graph: a saved question's name, a query file, or query text.
 
-    Parameters are bound as RDF terms, never pasted into the text. Raises `QueryError`.
+    Parameters are bound as RDF terms, never pasted into the text. With `timeout_s`, the
+    query runs in a forked child that is killed at the deadline (a running query cannot be
+    stopped otherwise). Raises `QueryError`, also for a query stopped at its deadline.
 
     >>> answer = query("links-of-place", {"place": "shenzhen"})  # doctest: +SKIP
     >>> answer.variables  # doctest: +SKIP
@@ -436,9 +441,32 @@ def query(
     """
     store = load_store(build_dir)
     found = resolve_question(question, queries_dir, from_file=from_file)
-    answer = run_question(store, found, params, max_rows=max_rows)
+    if timeout_s is None or "fork" not in multiprocessing.get_all_start_methods():
+        answer = run_question(store, found, params, max_rows=max_rows)
+    else:
+        child = Forked(_answer_or_error, store, found, params, max_rows)
+        try:
+            outcome = child.result(timeout_s)
+        except TimeoutError:
+            raise QueryError(
+                f"'{found.name}' stopped at the {timeout_s:g} s time limit — make it more "
+                "selective (fewer patterns, a LIMIT), or give a longer --timeout"
+            ) from None
+        if isinstance(outcome, QueryError):
+            raise outcome
+        answer = outcome
     answer.labels = label_index(store, answer)
     return answer
+
+
+def _answer_or_error(
+    store: ox.Store, found: Question, params: dict[str, str] | None, max_rows: int | None
+) -> Answer | QueryError:
+    """`run_question` in a forked child: its QueryError is sent back as a value."""
+    try:
+        return run_question(store, found, params, max_rows=max_rows)
+    except QueryError as exc:
+        return exc
 
 
 @collector.paused()

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from collections.abc import Callable
@@ -219,6 +220,14 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
 )
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds the query may run before it is stopped.",
+)
 @click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
 @build_dir_option
 @queries_option
@@ -227,6 +236,7 @@ def query(
     query_file: Path | None,
     params: tuple[str, ...],
     fmt: str,
+    timeout_s: float,
     list_saved: bool,
     build_dir: Path,
     queries_dir: Path | None,
@@ -249,6 +259,7 @@ def query(
         build_dir=build_dir,
         queries_dir=queries_dir,
         from_file=query_file is not None,
+        timeout_s=timeout_s,
     )
     if fmt == "table":
         click.echo(render_table(answer, width=shutil.get_terminal_size().columns), nl=False)
@@ -297,7 +308,22 @@ def query(
     default=Limits.workers,
     show_default=True,
     type=click.IntRange(1, 32),
-    help="Queries that run at once (worker processes).",
+    help="Heavy queries (running past --short) that may run at once.",
+)
+@click.option(
+    "--reserved",
+    default=Limits.reserved,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Worker processes beyond --workers, kept for short queries.",
+)
+@click.option(
+    "--short",
+    "short_s",
+    default=Limits.short_s,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds after which a running query counts as heavy.",
 )
 @queries_option
 def serve(
@@ -308,25 +334,32 @@ def serve(
     max_rows: int,
     max_bytes: int,
     workers: int,
+    reserved: int,
+    short_s: float,
     queries_dir: Path | None,
 ) -> None:
     """Serve the graph `kg build` wrote at http://HOST:PORT/sparql (SPARQL 1.1 Protocol).
 
     Read-only: updates, Graph Store writes, SERVICE and FROM are refused. Saved questions
-    are at /queries/NAME?PARAM=VALUE; a query box is at /.
+    are at /queries/NAME?PARAM=VALUE; a query page is at /. Short queries are answered
+    while heavy ones run (docs/endpoint.md). Ctrl-C or SIGTERM stops it after answering
+    the queries in flight.
 
     Example: kg serve --port 8000
     """
-    limits = Limits(timeout_s, max_rows, max_bytes, workers=workers)
+    limits = Limits(
+        timeout_s, max_rows, max_bytes,
+        workers=workers, reserved=reserved, short_s=short_s,
+    )  # fmt: skip
+    logging.basicConfig(format="kg serve: %(levelname)s: %(message)s", level=logging.WARNING)
 
     def ready(url: str) -> None:
-        click.echo(f"kg serve: {url} (read-only; Ctrl-C stops)")
+        page = url.removesuffix("sparql")
+        click.echo(f"kg serve: query page {page} · SPARQL {url} (read-only; Ctrl-C stops)")
         sys.stdout.flush()
 
-    try:
-        run_server(build_dir, host, port, limits, queries_dir, ready)
-    except KeyboardInterrupt:
-        pass
+    run_server(build_dir, host, port, limits, queries_dir, ready)
+    click.echo("kg serve: stopped")
 
 
 @main.command(short_help="Replace a named graph in a SPARQL store with the built graph.")

@@ -51,8 +51,12 @@ class Forked(Generic[T]):
         """A running child, or None where `can_fork()` says no."""
         return cls(func, *args) if can_fork() else None
 
-    def result(self) -> T:
-        """The child's return value; its exception (as `ChildError`) if it raised."""
+    def result(self, timeout: float | None = None) -> T:
+        """The child's return value; its exception (as `ChildError`) if it raised. With a
+        `timeout`, a child still running after that many seconds is killed (`TimeoutError`)."""
+        if timeout is not None and not self._receive.poll(timeout):
+            self.cancel()
+            raise TimeoutError(f"stopped after {timeout:g} s")
         try:
             ok, value = self._receive.recv()
         except (EOFError, OSError) as exc:

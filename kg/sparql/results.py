@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES, shorten
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -58,12 +58,15 @@ def collect(result: object, max_rows: int | None = None) -> Answer:
 # --- W3C formats ------------------------------------------------------------------------------
 
 
-def _json_term(term: Term) -> dict[str, str]:
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.Triple):  # a triple term (SPARQL 1.2 results JSON)
+        parts = ("subject", term.subject), ("predicate", term.predicate), ("object", term.object)
+        return {"type": "triple", "value": {k: _json_term(t) for k, t in parts}}
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
+    out: dict[str, object] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
     elif term.datatype.value != XSD_STRING:
@@ -85,6 +88,12 @@ def write_json(answer: Answer) -> bytes:
 
 
 def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.Triple):  # a triple term (SPARQL 1.2 results XML)
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject>"
+            f"<predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>"
+        )
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
@@ -134,7 +143,18 @@ def write_csv(answer: Answer) -> bytes:
 
 
 def _csv_value(term: Term) -> str:
+    if isinstance(term, ox.Triple):
+        return _triple_text(term)
     return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
+def _triple_text(term: ox.Triple) -> str:
+    """A triple term in SPARQL 1.2 / N-Triples 1.2 syntax: `<<( s p o )>>`."""
+    inner = " ".join(
+        _triple_text(t) if isinstance(t, ox.Triple) else str(t)
+        for t in (term.subject, term.predicate, term.object)
+    )
+    return f"<<( {inner} )>>"
 
 
 def write_tsv(answer: Answer) -> bytes:
@@ -142,8 +162,14 @@ def write_tsv(answer: Answer) -> bytes:
     if answer.kind == "ask":
         return b"?boolean\ntrue\n" if answer.boolean else b"?boolean\nfalse\n"
     lines = ["\t".join(f"?{v}" for v in answer.variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in answer.rows]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in answer.rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _tsv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    return _triple_text(term) if isinstance(term, ox.Triple) else str(term)
 
 
 def write_turtle(answer: Answer) -> bytes:
@@ -212,4 +238,6 @@ def _cell(term: Term | None, labels: dict[str, tuple[str, str]]) -> str:
         return f"{shown}\n({name})" if shown else name
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return _triple_text(term)
     return term.value

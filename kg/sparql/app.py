@@ -1,0 +1,351 @@
+"""The endpoint's requests and answers: a Starlette application over the worker pool.
+
+Routes: `/` (a query page), `/sparql` (the SPARQL 1.1 Protocol, GET and POST), `/queries`
+(the saved questions as JSON) and `/queries/NAME?PARAM=VALUE`. Everything the endpoint does
+not run is refused with a 4xx and a one-line reason before any worker sees it; every answer
+carries a status and a message, and a 500 is only ever our bug (logged with its traceback
+here, never sent to the client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from dataclasses import asdict
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kg.errors import GbaKgError, KgError
+from kg.pipeline.questions import Question, parse_question
+from kg.sparql.query import saved_questions
+from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS
+from kg.sparql.text import refusal, shape_of
+from kg.sparql.workers import Limits, Pool, Reply
+
+log = logging.getLogger("kg.serve")
+
+_ACCEPT = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+}
+_READ_ONLY = "this endpoint is read-only: no updates"
+_ALLOW = "GET, HEAD, POST, OPTIONS"
+_COMMON_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "X-Kg-Truncated, Retry-After",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class RefusedError(Exception):
+    """A request the endpoint answers with a 4xx or 503 and a one-line reason."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        message + "\n",
+        status,
+        {**_COMMON_HEADERS, **(headers or {})},
+        media_type="text/plain; charset=utf-8",
+    )
+
+
+class Endpoint:
+    """The request logic: what to refuse, how to read a request, what to answer."""
+
+    def __init__(self, build_dir: Path, limits: Limits, queries_dir: Path | None = None) -> None:
+        self.limits = limits
+        self.saved = saved_questions(queries_dir)
+        self.pool = Pool(build_dir, limits)
+        self.page = _page(self)
+
+    def check_query(self, text: str) -> None:
+        """Refuse what the endpoint does not run, before any engine sees it."""
+        if len(text.encode("utf-8")) > self.limits.max_query_bytes:
+            raise RefusedError(413, f"query longer than {self.limits.max_query_bytes} bytes")
+        refused = refusal(text, self.limits.max_depth)
+        if refused is not None:
+            kind, why = refused
+            raise RefusedError(403, _READ_ONLY) if kind == "update" else RefusedError(400, why)
+
+    async def answer(
+        self, request: Request, question: Question, values: dict[str, str]
+    ) -> Response:
+        fmt = _choose_format(request.headers.get("accept", ""), _one(values, "format"))
+        values = {k: v for k, v in values.items() if k != "format"}
+        graph = _is_graph_query(question.text)
+        if graph and fmt in RESULT_FORMATS:
+            fmt = "turtle"
+        elif not graph and fmt in GRAPH_FORMATS:
+            fmt = "json"
+        client = request.client.host if request.client else ""
+        reply = await self.pool.submit(question, values, fmt, client)
+        return self._respond(reply, question)
+
+    def _respond(self, reply: Reply, question: Question) -> Response:
+        limits = self.limits
+        if reply.kind == "ok":
+            headers = dict(_COMMON_HEADERS)
+            if reply.truncated:
+                headers["X-Kg-Truncated"] = reply.truncated
+            return Response(reply.body, 200, headers, media_type=reply.media_type)
+        if reply.kind == "error":
+            return text_response(400, reply.detail)
+        if reply.kind == "timeout":
+            return text_response(
+                503,
+                f"query stopped at the {limits.timeout_s:g} s time limit — make it more "
+                "selective (fewer patterns, a LIMIT), or run it with `kg query --timeout`",
+            )
+        if reply.kind == "busy":
+            retry = str(max(1, math.ceil(limits.short_s * 2)))
+            return text_response(
+                503, f"the endpoint is busy ({reply.detail}); retry later", {"Retry-After": retry}
+            )
+        if reply.kind == "crash":
+            return text_response(
+                500, f"the query engine stopped on this query ({reply.detail}); it was logged"
+            )
+        log.error("internal error on %r:\n%s", question.text[:2000], reply.detail)
+        return text_response(500, "internal error; it was logged on the server")
+
+    async def body(self, request: Request) -> bytes:
+        """The request body, refused over the size cap before it is read (by its declared
+        length) or as soon as it passes the cap (chunked), and within the body timeout."""
+        cap = self.limits.max_query_bytes
+        close = {"Connection": "close"}  # an unread body must not be parsed as a request
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
+            raise RefusedError(413, f"request body over {cap} bytes", close)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.limits.body_timeout_s):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > cap:
+                        raise RefusedError(413, f"request body over {cap} bytes", close)
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise RefusedError(
+                408, f"request body not received within {self.limits.body_timeout_s:g} s", close
+            ) from None
+        return b"".join(chunks)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+def _params(raw: bytes | str) -> dict[str, list[str]]:
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise RefusedError(400, "parameters are not UTF-8") from None
+
+
+async def sparql(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    params = _params(request.scope["query_string"])
+    text: str | None = None
+    if request.method == "POST":
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-update":
+            raise RefusedError(403, _READ_ONLY)
+        if not media:
+            raise RefusedError(400, "a POST needs a Content-Type")
+        if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
+            raise RefusedError(
+                415, "POST application/sparql-query, or an urlencoded form with query="
+            )
+        body = await endpoint.body(request)
+        if media == "application/sparql-query":
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RefusedError(400, "query is not UTF-8") from None
+        else:
+            for key, values in _params(body).items():
+                params.setdefault(key, []).extend(values)
+    if "update" in params:
+        raise RefusedError(403, _READ_ONLY)
+    if "default-graph-uri" in params or "named-graph-uri" in params:
+        raise RefusedError(
+            400, "default-graph-uri / named-graph-uri are not allowed: the dataset is fixed"
+        )
+    queries = params.get("query", [])
+    if text is not None:
+        queries = [text, *queries]
+    if len(queries) != 1:
+        raise RefusedError(400, "give exactly one query" if queries else "no query given (query=…)")
+    endpoint.check_query(queries[0])
+    try:
+        question = parse_question(queries[0], "query")
+    except GbaKgError as exc:
+        raise RefusedError(400, exc.report() if isinstance(exc, KgError) else str(exc)) from None
+    return await endpoint.answer(request, question, {"format": _one(params, "format") or ""})
+
+
+async def saved_list(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    listing = [
+        {
+            "name": name,
+            "titles": q.titles,
+            "description": q.description,
+            "params": [asdict(p) for p in q.params],
+            "url": f"/queries/{name}",
+        }
+        for name, q in sorted(endpoint.saved.items())
+    ]
+    body = json.dumps(listing, ensure_ascii=False, indent=1).encode("utf-8")
+    return Response(body, 200, _COMMON_HEADERS, media_type="application/json")
+
+
+async def saved_run(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    name = request.path_params["name"]
+    question = endpoint.saved.get(name)
+    if question is None:
+        raise RefusedError(404, f"no saved question '{name}' (the list is at /queries)")
+    endpoint.check_query(question.text)
+    values = {k: v[-1] for k, v in _params(request.scope["query_string"]).items()}
+    return await endpoint.answer(request, question, values)
+
+
+async def page(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    return Response(endpoint.page, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
+
+
+async def options(request: Request) -> Response:
+    headers = {
+        **_COMMON_HEADERS,
+        "Access-Control-Allow-Methods": _ALLOW,
+        "Access-Control-Allow-Headers": "Content-Type, Accept",
+        "Allow": _ALLOW,
+    }
+    return Response(b"", 204, headers)
+
+
+def create_app(endpoint: Endpoint) -> Starlette:
+    """The ASGI application of `endpoint`."""
+    read = ["GET", "HEAD"]
+    app = Starlette(
+        routes=[
+            Route("/", page, methods=read),
+            Route("/index.html", page, methods=read),
+            Route("/sparql", sparql, methods=[*read, "POST"]),
+            Route("/queries", saved_list, methods=read),
+            Route("/queries/{name}", saved_run, methods=read),
+        ],
+        exception_handlers={
+            RefusedError: _refused,
+            404: _not_found,
+            405: _not_allowed,
+            500: _bug,
+        },
+    )
+    app.state.endpoint = endpoint
+    app.router.routes.append(Route("/{path:path}", options, methods=["OPTIONS"]))
+    return app
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RefusedError)
+    return text_response(exc.status, exc.message, exc.headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return text_response(404, "no such page: try /sparql, /queries or /")
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return text_response(405, "read-only endpoint: GET or POST a query", {"Allow": _ALLOW})
+
+
+async def _bug(request: Request, exc: Exception) -> Response:
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return text_response(500, "internal error; it was logged on the server")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _one(params: dict[str, list[str]] | dict[str, str], key: str) -> str | None:
+    value = params.get(key)
+    if isinstance(value, list):
+        return value[-1] if value else None
+    return value or None
+
+
+def _choose_format(accept: str, explicit: str | None) -> str:
+    if explicit:
+        if explicit not in RESULT_FORMATS and explicit not in GRAPH_FORMATS:
+            known = ", ".join([*RESULT_FORMATS, *GRAPH_FORMATS])
+            raise RefusedError(400, f"unknown format '{explicit}' (one of {known})")
+        return explicit
+    ranked = []
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranked.append((-q, media.strip().lower()))
+    for _, media in sorted(ranked):
+        if media in _ACCEPT:
+            return _ACCEPT[media]
+    return "json"
+
+
+def _is_graph_query(text: str) -> bool:
+    words = shape_of(text).keywords
+    return bool(words & {"CONSTRUCT", "DESCRIBE"}) and not words & {"SELECT", "ASK"}
+
+
+_EXAMPLE = (
+    "SELECT ?city ?label WHERE {\n  ?city a gba:City ;\n        rdfs:label ?label .\n} LIMIT 20"
+)
+
+
+def _page(endpoint: Endpoint) -> bytes:
+    """A small page: a query box and the saved questions, rendered with autoescaping."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True),
+    )
+    return (
+        env.get_template("endpoint.html")
+        .render(
+            example=_EXAMPLE,
+            formats=list(RESULT_FORMATS),
+            saved=sorted(endpoint.saved.items()),
+            limits=sorted(asdict(endpoint.limits).items()),
+        )
+        .encode("utf-8")
+    )
