@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.errors import GbaKgError, KgError
 from kg.pipeline.questions import Question, parse_question
@@ -238,17 +239,19 @@ async def page(request: Request) -> Response:
     return Response(endpoint.page, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
 
 
-async def options(request: Request) -> Response:
-    headers = {
+_PREFLIGHT = Response(
+    b"",
+    204,
+    {
         **_COMMON_HEADERS,
         "Access-Control-Allow-Methods": _ALLOW,
         "Access-Control-Allow-Headers": "Content-Type, Accept",
         "Allow": _ALLOW,
-    }
-    return Response(b"", 204, headers)
+    },
+)
 
 
-def create_app(endpoint: Endpoint) -> Starlette:
+def create_app(endpoint: Endpoint) -> ASGIApp:
     """The ASGI application of `endpoint`."""
     read = ["GET", "HEAD"]
     app = Starlette(
@@ -267,8 +270,21 @@ def create_app(endpoint: Endpoint) -> Starlette:
         },
     )
     app.state.endpoint = endpoint
-    app.router.routes.append(Route("/{path:path}", options, methods=["OPTIONS"]))
-    return app
+    return _Preflight(app)
+
+
+class _Preflight:
+    """Answers CORS preflight (`OPTIONS` on any path) before routing."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            await _PREFLIGHT(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

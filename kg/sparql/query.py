@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from rdflib import RDFS
 
 from kg.errors import QueryError
-from kg.namespaces import PREFIXES
+from kg.namespaces import ID, PREFIXES
 from kg.pipeline.questions import Question, default_queries_dir, parse_question, read_questions
 from kg.sparql.results import Answer, collect
 from kg.sparql.text import code_of, refusal
@@ -78,7 +78,12 @@ def run_question(
     if refused is not None:
         raise QueryError(f"'{question.name}' is refused: {refused[1]}")
     try:
-        result = store.query(question.text, substitutions=substitutions or None, prefixes=PREFIXES)
+        result = store.query(
+            question.text,
+            substitutions=substitutions or None,
+            prefixes=PREFIXES,
+            base_iri=str(ID),  # so <shenzhen> is the entity's IRI
+        )
     except SyntaxError as exc:
         raise QueryError(_syntax_message(question.name, question.text, str(exc))) from None
     except RuntimeError as exc:

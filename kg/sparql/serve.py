@@ -50,7 +50,7 @@ def _protocol(limits: Limits) -> type[HttpToolsProtocol]:
     class Guarded(HttpToolsProtocol):
         _timer: asyncio.TimerHandle | None = None
         _header_bytes = _header_size = 0
-        _in_headers = False
+        _in_headers = _oversize = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -104,13 +104,29 @@ def _protocol(limits: Limits) -> type[HttpToolsProtocol]:
         def on_header(self, name: bytes, value: bytes) -> None:
             super().on_header(name, value)
             self._header_size += len(name) + len(value) + 4
-            if self._header_size > limits.max_header_bytes:  # seen at the next bytes
-                self._header_bytes = limits.max_header_bytes + limits.max_query_bytes
 
         def on_headers_complete(self) -> None:
             self._disarm()
             self._in_headers = False
+            if self._header_size > limits.max_header_bytes:
+                self._oversize = True  # the rest of this request is ignored
+                self.transport.write(
+                    _plain(
+                        "431 Request Header Fields Too Large",
+                        f"request headers over {limits.max_header_bytes} bytes",
+                    )
+                )
+                self.transport.close()
+                return
             super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if not self._oversize:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if not self._oversize:
+                super().on_message_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()

@@ -52,7 +52,7 @@ class Limits:
     max_query_bytes: int = 64 * 1024  # size of the query text (and of a request body)
     max_depth: int = 32  # nesting of brackets and path operators in the query
     workers: int = 2  # queries that may run heavy (past short_s) at once
-    reserved: int = 1  # processes beyond `workers`, kept for short queries
+    reserved: int = 2  # processes beyond `workers`, kept for short queries
     short_s: float = 0.5  # a query running longer than this is heavy
     queue_wait_s: float = 5.0  # how long a query may wait for a process before a 503
     max_queue: int = 256  # queries waiting at once; more are answered 503 at once
