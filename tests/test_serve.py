@@ -493,8 +493,8 @@ def test_sigterm_answers_the_queries_in_flight_and_leaves_no_process(build_dir: 
     import subprocess
     import sys
 
-    command = [sys.executable, "-c", "from kg.cli import main; main()", "serve", "--build", str(build_dir), "--port", "0",
-               "--timeout", "3"]  # fmt: skip
+    command = [sys.executable, "-c", "from kg.cli import main; main()", "serve",
+               "--build", str(build_dir), "--port", "0", "--timeout", "3"]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert server.stdout is not None
     line = server.stdout.readline()
