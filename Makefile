@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts fuzz
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser bench-serve clean browser fonts fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,12 @@ golden: setup ## rewrite golden files and expected error texts; review with git 
 
 bench: setup ## the benchmark tables at 1k and 10k entities (BENCH_ARGS="--sizes 100000" for more)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# wrk (Debian's package) drives both servers; the oxigraph server comes with the dev tools
+bench-serve: setup ## kg serve against oxigraph serve-read-only: req/s, latency, ASK under heavy load
+	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; } \
+	  || { echo "ERROR: wrk could not be installed (Debian package wrk)"; exit 1; }
+	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
 bench-browser: setup browser ## network.html against graph.ttl, and the page in headless chromium (BENCH_ARGS as for bench)
 	$(BIN)/python bench/browser.py $(BENCH_ARGS)

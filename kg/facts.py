@@ -64,6 +64,9 @@ class Entity:
     pos: SourcePos
     evidence: tuple[EvidenceRef, ...] = ()
     statements: tuple[Statement, ...] = ()
+    # keys whose value was reported unreadable (a tag, an alias…) and left out: the checks
+    # do not also call them missing
+    unreadable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +87,4 @@ class Facts:
     entities: list[Entity] = field(default_factory=list)
     quotes: list[NamedQuote] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # files that could not be read at all

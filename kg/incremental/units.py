@@ -136,8 +136,10 @@ def gather(
             units[path] = unit
     facts: dict[str, Facts] = {}
     problems += _read(files, units, facts)
-    if problems:  # as `load_facts`: every problem of reading, and nothing checked
-        raise KgError(problems)
+    if any(str(p) not in facts and str(p) not in units for p in files):
+        raise KgError(problems)  # a file could not be read at all: nothing else is checked
+    # files read with problems (a duplicate key, an invisible character) are checked all the
+    # same, so that all their faults are found in one run; the build then fails with all
     types: dict[str, str] = {}
     quotes: dict[str, NamedQuote] = {}
     for path in names:  # the first of two entities or quotes with one id stands for it
@@ -153,9 +155,9 @@ def gather(
     for path, unit in list(units.items()):
         if not _holds(unit, types, quotes):  # read again: its ids and quotes stay the same
             del units[path]
-    problems += _read(files, units, facts)
-    if problems:  # a file changed while it was read
-        raise KgError(problems)
+    again = _read(files, units, facts)
+    if again:  # a file changed while it was read
+        raise KgError(problems + again)
     new: dict[str, Unit] = {}
     failed: dict[str, tuple[list[Problem], Across]] = {}
     items = list(facts.items())
@@ -171,11 +173,11 @@ def gather(
     previous = None
     if folder is not None:
         previous = load(folder / INDEX, index_name(context), Index)
-    if failed:  # every problem of every file, and of the checks across them
+    if failed or problems:  # every problem of every file, and of the checks across them
         across = [units[p].across if p in units else failed[p][1] for p in names]
         found = [w for u in units.values() for w in u.warnings]
-        found += [p for problems, _ in failed.values() for p in problems]
-        raise KgError(found + check_across(across))
+        found += [p for each, _ in failed.values() for p in each]
+        raise KgError(problems + found + check_across(across))
     units_in_order = [units[str(p)] for p in files]
     return Gathered(units_in_order, names, new, folder, context, previous)
 
@@ -186,7 +188,7 @@ def _read(files: list[Path], units: dict[str, Unit], facts: dict[str, Facts]) ->
     problems = []
     for one, found in read_each(missing):
         problems += found
-        if not found:
+        if not one.unread:  # read, if with problems: checked all the same
             facts[one.files[0]] = one
     return problems
 

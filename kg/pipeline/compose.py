@@ -79,7 +79,8 @@ class ComposedText:
         text = decode_utf8(raw, self.name, self.problems)
         if text is None:
             return None
-        if not self._check_characters(text):
+        text = self._check_characters(text)
+        if text is None:
             return None
         try:
             node = yaml.compose(text, Loader=_Loader)
@@ -110,12 +111,14 @@ class ComposedText:
             )
         return node
 
-    def _check_characters(self, text: str) -> bool:
+    def _check_characters(self, text: str) -> str | None:
         """Report control, bidi-control and invisible characters anywhere in the file, with
         line and column, before YAML sees them (libyaml rejects some without a line, and lets
-        the others through, escapes included). False when any was found."""
+        the others through, escapes included). The text to read on: without them, so that
+        the file's other faults are found in the same run (the file still fails); None when
+        the file is not text at all (many lines of them, or NUL bytes: UTF-16)."""
         if FORBIDDEN.search(text) is None:
-            return True
+            return text
         lines: list[tuple[int, int, str]] = []  # line, column, the character
         for number, line in enumerate(_BREAK.split(text), start=1):
             found = FORBIDDEN.search(line)
@@ -137,7 +140,12 @@ class ComposedText:
                 if "\x00" in text
                 else "delete them; search the file for control characters",
             )
-        return False
+            return None
+        if "\x00" in text:
+            return None
+        # removed within their lines (none of them is a line break to an editor), so every
+        # line keeps its number for the problems found after this
+        return FORBIDDEN.sub("", text)
 
     def _check_anchors(self, text: str) -> None:
         """Each anchor (&name) and alias (*name), at its own line: a cheap scan of the YAML
@@ -245,7 +253,9 @@ class ComposedText:
 
     def _check_scalar(self, node: yaml.ScalarNode) -> bool:
         """Text within `MAX_TEXT_CHARS`, and free of `FORBIDDEN` characters written as escapes
-        (raw ones were reported before parsing)."""
+        (raw ones were reported before parsing). Such characters are reported and taken out
+        of the text, which is then read on, so that what else is wrong with it is found too
+        and nothing is reported missing because of them."""
         text: str = node.value
         if len(text) > MAX_TEXT_CHARS:
             self.problem(
@@ -262,12 +272,27 @@ class ComposedText:
                 f"escape), character {found.start() + 1} of the text",
                 _FORBIDDEN_FIX,
             )
-            return False
+            node.value = FORBIDDEN.sub("", text)
         return True
 
     def _check_node(self, node: yaml.Node) -> bool:
         """False for a node `_check_tree` reported (an alias or a tagged value)."""
         return id(node) not in self.bad_nodes
+
+    def _holds_bad(self, node: yaml.Node) -> bool:
+        """Whether `node` or a node under it was reported by `_check_tree`."""
+        if not self.bad_nodes:
+            return False
+        stack = [node]
+        while stack:
+            one = stack.pop()
+            if id(one) in self.bad_nodes:
+                return True
+            if isinstance(one, yaml.SequenceNode):
+                stack.extend(one.value)
+            elif isinstance(one, yaml.MappingNode):
+                stack.extend(v for pair in one.value for v in pair)
+        return False
 
 
 _TOO_DEEP = (

@@ -55,6 +55,7 @@ def load_facts(data_dir: str | Path) -> Facts:
         facts.entities.extend(one.entities)
         facts.quotes.extend(one.quotes)
         facts.files.extend(one.files)
+        facts.unread.extend(one.unread)
         problems.extend(found)
     if problems:
         raise KgError(problems)
@@ -112,10 +113,10 @@ class _FileReader(ComposedText):
 
     def read(self) -> None:
         root = self._compose()
-        if root is None:
-            return
-        self._check_tree(root)
-        if not self._check_node(root):
+        if root is not None:
+            self._check_tree(root)
+        if root is None or not self._check_node(root):
+            self.facts.unread.append(self.name)
             return
         if not isinstance(root, yaml.MappingNode):
             self.problem(
@@ -123,6 +124,7 @@ class _FileReader(ComposedText):
                 f"the file holds a {kind_of(root)}, not a mapping",
                 "start the file with `entities:` (and optionally `source:` and `quotes:`)",
             )
+            self.facts.unread.append(self.name)
             return
         pairs = self._pairs(root)
         if "source" in pairs:
@@ -131,7 +133,7 @@ class _FileReader(ComposedText):
         if "quotes" in pairs:
             self._read_quotes(pairs["quotes"][1])
         if "entities" in pairs:
-            self._read_entities(pairs["entities"][1])
+            self._read_entities(*pairs["entities"])
         for key, (key_node, _) in pairs.items():
             if key not in FILE_KEYS:
                 hint = did_you_mean(key, FILE_KEYS)
@@ -142,7 +144,10 @@ class _FileReader(ComposedText):
                 )
 
     def _read_quotes(self, node: yaml.Node) -> None:
-        if not self._expect(node, yaml.MappingNode, "quotes", "a mapping of quote id → text"):
+        if not self._expect(
+            node, yaml.MappingNode, "quotes", "a mapping of quote id → text",
+            "write one `quote-id: \"verbatim text\"` line per quote under `quotes:`",
+        ):  # fmt: skip
             return
         assert isinstance(node, yaml.MappingNode)
         for key, (key_node, value_node) in self._pairs(node).items():
@@ -152,13 +157,20 @@ class _FileReader(ComposedText):
                     NamedQuote(key, text, self.source, self.pos(key_node), self.source_pos)
                 )
 
-    def _read_entities(self, node: yaml.Node) -> None:
-        if not self._expect(node, yaml.SequenceNode, "entities", "a list of `- id: …` items"):
+    def _read_entities(self, key_node: yaml.Node, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(
+                key_node,
+                f"`entities:` must be a list of `- id: …` items, not a {kind_of(node)}",
+                "start each entity with `- ` under `entities:` (`  - id: …` then its keys, "
+                "indented under it)",
+            )
             return
         for item in node.value:
             if self._check_node(item) and self._expect(
-                item, yaml.MappingNode, "an entity", "a mapping with `id:`, `type:` and `label:`"
-            ):
+                item, yaml.MappingNode, "an entity", "a mapping with `id:`, `type:` and `label:`",
+                "write the entity's keys (`id:`, `type:`, `label:`, …) after its `- `",
+            ):  # fmt: skip
                 self._read_entity(item)
 
     # -- entities and statements ----------------------------------------------------------
@@ -176,13 +188,19 @@ class _FileReader(ComposedText):
                 "entity without `type:`",
                 "add `type:` with the kg:yamlType of a class of ontology/gba.ttl, e.g. City",
             )
+        before = len(self.problems)
         evidence = self._evidence(pairs)
+        bad_evidence = any(self._holds_bad(pairs[k][1]) for k in ("quote", "cite") if k in pairs)
+        unreadable = ["quote"] if bad_evidence or len(self.problems) > before else []
         statements: list[Statement] = []
         for key, (key_node, value_node) in pairs.items():
             if key not in ENTITY_KEYS:
+                before = len(self.problems)
                 statements.extend(self._statements(key, key_node, value_node))
+                if len(self.problems) > before or self._holds_bad(value_node):
+                    unreadable.append(key)
         if ids is not None and types is not None:
-            entity = Entity(ids, types, pos, tuple(evidence), tuple(statements))
+            entity = Entity(ids, types, pos, tuple(evidence), tuple(statements), tuple(unreadable))
             self.facts.entities.append(entity)
 
     def _scalar_value(
@@ -298,6 +316,8 @@ class _FileReader(ComposedText):
         return pairs
 
     def _one_or_many(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if not self._check_node(node):
+            return []
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.problem(node, f"empty list for '{what}'", "give a value or remove the key")
@@ -320,8 +340,8 @@ class _FileReader(ComposedText):
             return None
         return text
 
-    def _expect(self, node: yaml.Node, kind: type, what: str, expected: str) -> bool:
+    def _expect(self, node: yaml.Node, kind: type, what: str, expected: str, fix: str) -> bool:
         if isinstance(node, kind):
             return True
-        self.problem(node, f"{what} must be {expected}, not a {kind_of(node)}")
+        self.problem(node, f"{what} must be {expected}, not a {kind_of(node)}", fix)
         return False

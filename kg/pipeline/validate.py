@@ -330,7 +330,7 @@ class _Checker(ValueChecks):
         eid = entity.id.text
         cls = self.classes.get(eid)
         evidence = self._evidence(entity.evidence)
-        if not entity.evidence:
+        if not entity.evidence and "quote" not in entity.unreadable:
             self.problem(
                 entity.pos,
                 f"entity '{eid}' has no evidence",
@@ -429,7 +429,7 @@ class _Checker(ValueChecks):
             alt = self.schema.by_iri.get(SKOS.altLabel)
             for lang in prop.required_languages:
                 n = given.count(lang)
-                if n == 0:
+                if n == 0 and prop.key not in entity.unreadable:
                     self.problem(
                         pos,
                         f"entity '{entity.id.text}' has no {lang} '{prop.key}'",

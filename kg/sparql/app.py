@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import math
+from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -79,6 +80,7 @@ class Endpoint:
         self.saved = saved_questions(queries_dir)
         self.pool = Pool(build_dir, limits)
         self.page = _page(self)
+        self.answers = Answers(limits.cache_bytes)
 
     def check_query(self, text: str) -> None:
         """Refuse what the endpoint does not run, before any engine sees it."""
@@ -101,7 +103,10 @@ class Endpoint:
             fmt = "json"
         client = request.client.host if request.client else ""
         reply = await self.pool.submit(question, values, fmt, client)
-        return self._respond(reply, question)
+        response = self._respond(reply, question)
+        if reply.kind in ("ok", "error") and request.method in ("GET", "HEAD"):
+            self.answers.put(get_key(request.scope), response)
+        return response
 
     def _respond(self, reply: Reply, question: Question) -> Response:
         limits = self.limits
@@ -152,6 +157,45 @@ class Endpoint:
                 408, f"request body not received within {self.limits.body_timeout_s:g} s", close
             ) from None
         return b"".join(chunks)
+
+
+Key = tuple[str, bytes, bytes]
+
+
+def get_key(scope: Scope) -> Key:
+    """What a GET's answer depends on: the path, the query string and the Accept header."""
+    accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+    return (scope["path"], scope["query_string"], accept)
+
+
+class Answers:
+    """Responses to repeated GETs, least recently used first out, within `limit` bytes.
+
+    The graph does not change while the server runs and answers are deterministic, so a
+    kept response is the one the engine would give again. Only complete runs are kept (an
+    answer, or the query's own error), never a timeout, a refusal for load or a crash."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.kept: OrderedDict[Key, tuple[Response, int]] = OrderedDict()
+
+    def get(self, key: Key) -> Response | None:
+        found = self.kept.get(key)
+        if found is None:
+            return None
+        self.kept.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Key, response: Response) -> None:
+        cost = len(response.body) + len(key[1]) + 512
+        if cost > self.limit // 8 or key in self.kept:
+            return
+        self.kept[key] = (response, cost)
+        self.size += cost
+        while self.size > self.limit:
+            _, (_, old) = self.kept.popitem(last=False)
+            self.size -= old
 
 
 # --- routes -------------------------------------------------------------------------------------
@@ -270,21 +314,30 @@ def create_app(endpoint: Endpoint) -> ASGIApp:
         },
     )
     app.state.endpoint = endpoint
-    return _Preflight(app)
+    return _Front(app, endpoint.answers)
 
 
-class _Preflight:
-    """Answers CORS preflight (`OPTIONS` on any path) before routing."""
+class _Front:
+    """Before routing: CORS preflight (`OPTIONS` on any path), and a GET whose answer is
+    kept in `Answers`, sent without touching the worker pool or the router."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, answers: Answers) -> None:
         self.app = app
         self.state = app.state
+        self.answers = answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "OPTIONS":
-            await _PREFLIGHT(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            method = scope["method"]
+            if method == "OPTIONS":
+                await _PREFLIGHT(scope, receive, send)
+                return
+            if method in ("GET", "HEAD"):
+                kept = self.answers.get(get_key(scope))
+                if kept is not None:
+                    await kept(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

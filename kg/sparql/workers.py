@@ -60,6 +60,7 @@ class Limits:
     body_timeout_s: float = 10.0  # to receive a request's body
     keep_alive_s: float = 5.0  # an idle keep-alive connection is closed after this
     max_header_bytes: int = 32 * 1024  # request line and headers
+    cache_bytes: int = 64 * 1024 * 1024  # answers kept for repeated queries (0: none)
 
 
 # --- in the server ------------------------------------------------------------------------------
