@@ -387,6 +387,22 @@ def test_kg_query_applies_the_endpoints_rules(built: Path, text: str, why: str) 
     assert why in result.stderr and "Traceback" not in result.stderr
 
 
+def test_kg_query_stops_a_query_at_its_timeout(built: Path) -> None:
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    result = CliRunner().invoke(main, ["query", heavy, "--timeout", "1", "--build", str(built)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kg query: 'query' stopped at the 1 s time limit — ")
+    quick = CliRunner().invoke(main, ["query", "ASK {}", "--timeout", "5", "--build", str(built)])
+    assert quick.exit_code == 0 and quick.stdout == "yes\n"
+
+
+def test_relative_iris_are_entities(built: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["query", "ASK { <shenzhen> a gba:City }", "--build", str(built)]
+    )
+    assert result.exit_code == 0 and result.stdout == "yes\n", result.stderr
+
+
 def test_common_prefixes_are_declared_and_an_unknown_one_is_named(built: Path) -> None:
     found = CliRunner().invoke(
         main,

@@ -489,7 +489,11 @@ def test_w3c_syntax_tests(server: Server, name: str, kind: str, path: Path) -> N
 # --- the process: signals, shutdown, no leftovers -----------------------------------------------
 
 
-def test_sigterm_answers_the_queries_in_flight_and_leaves_no_process(build_dir: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_answers_the_queries_in_flight_and_leaves_no_process(
+    build_dir: Path, sig: int
+) -> None:
+    """SIGTERM from a service manager, SIGINT from Ctrl-C: the same clean stop."""
     import subprocess
     import sys
 
@@ -513,7 +517,7 @@ def test_sigterm_answers_the_queries_in_flight_and_leaves_no_process(build_dir: 
     with ThreadPoolExecutor(2) as executor:
         slow = executor.submit(ask, SLOW)
         time.sleep(0.5)
-        server.send_signal(signal.SIGTERM)
+        server.send_signal(sig)
         assert slow.result() == 503  # answered (at its 3 s deadline), not dropped
     out, err = server.communicate(timeout=30)
     assert server.returncode == 0 and "stopped" in out
@@ -538,3 +542,34 @@ def _parent(proc: Path) -> int:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_a_busy_port_is_one_line_and_exit_2(build_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--build", str(build_dir), "--port", str(port)]
+        )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"kg serve: cannot listen on 127.0.0.1:{port}: Address already in use — choose "
+        "another --port, or stop the program that uses it\n"
+    )
+
+
+def test_a_repeated_get_is_answered_from_the_kept_answers(server: Server) -> None:
+    kept = server.endpoint.answers
+    path = "/sparql?" + urlencode({"query": CITIES + " # kept"})
+    first = request(server, "GET", path)
+    assert first[0] == 200 and len(kept.kept) >= 1
+    runs = server.endpoint.pool.runs
+    second = request(server, "GET", path)
+    assert second[0] == 200 and second[2] == first[2]
+    assert server.endpoint.pool.runs == runs  # no worker ran it again
+    # an Accept header is part of what is kept: XML is its own answer
+    xml = request(server, "GET", path, headers={"Accept": "application/sparql-results+xml"})
+    assert xml[0] == 200 and xml[2].startswith(b"<?xml")

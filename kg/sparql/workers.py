@@ -118,6 +118,7 @@ class Pool:
         self.closed = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.replaced = 0  # workers started after the first ones (killed or dead)
+        self.runs = 0  # queries sent to a worker
         self.failed_starts = 0  # workers in a row that died before they were ready
         caps = Caps(max_rows=limits.max_rows, max_bytes=limits.max_bytes)
         self.command = [
@@ -259,6 +260,7 @@ class Pool:
             _settle(job, Reply("timeout"))
             return
         worker.job = job
+        self.runs += 1
         request = (job.question.name, job.question.text, job.values, job.fmt)
         try:
             stdin = worker.process.stdin
