@@ -551,9 +551,7 @@ def test_a_busy_port_is_one_line_and_exit_2(build_dir: Path) -> None:
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(
-            main, ["serve", "--build", str(build_dir), "--port", str(port)]
-        )
+        result = CliRunner().invoke(main, ["serve", "--build", str(build_dir), "--port", str(port)])
     assert result.exit_code == 2
     assert result.stderr == (
         f"kg serve: cannot listen on 127.0.0.1:{port}: Address already in use — choose "
