@@ -10,13 +10,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
-
-from rdflib import Graph
+from typing import TYPE_CHECKING, cast
 
 from kg.errors import WARNING, KgError, Problem
-from kg.explorer.network import focus_network
-from kg.explorer.page import render_network
 from kg.facts import Facts, SourcePos
 from kg.incremental import cache as build_cache
 from kg.incremental import join as joining
@@ -39,12 +35,15 @@ from kg.pipeline.quotes import SourceText, read_sources
 from kg.pipeline.rules import check_rules, read_rules
 from kg.pipeline.shapes import check_shapes, read_shapes
 from kg.review.coverage import Coverage, source_coverage, write_coverage
-from kg.review.diff import Diff, diff_sides, read_side
-from kg.review.stats import Stats, graph_stats
 from kg.runtime import collector
 from kg.runtime.forked import ChildError, Forked
-from kg.sparql.query import label_index, load_store, resolve_question, run_question
-from kg.sparql.results import Answer
+
+if TYPE_CHECKING:  # imported where used, so that `kg check` does not pay for them
+    from rdflib import Graph
+
+    from kg.review.diff import Diff
+    from kg.review.stats import Stats
+    from kg.sparql.results import Answer
 
 
 @dataclass
@@ -187,6 +186,9 @@ def view(
     With `focus` (an entity id), only the entities within `depth` relations of it are
     shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
     """
+    from kg.explorer.network import focus_network
+    from kg.explorer.page import render_network
+
     graphs = Graphs(result._built, result.schema, texts=result.texts)
     net = graphs.network
     title = "gba-kg network"
@@ -434,6 +436,8 @@ def query(
     >>> answer.variables  # doctest: +SKIP
     ['place', 'link', 'link_zh', 'also_connects']
     """
+    from kg.sparql.query import label_index, load_store, resolve_question, run_question
+
     store = load_store(build_dir)
     found = resolve_question(question, queries_dir, from_file=from_file)
     answer = run_question(store, found, params, max_rows=max_rows)
@@ -475,6 +479,7 @@ def diff(
     revision of `repo`, e.g. `diff("e07f339:data", "HEAD:data")`. Raises `DiffError` for a
     side that cannot be read, and `KgError` for data that does not pass its checks.
     """
+    from kg.review.diff import diff_sides, read_side
 
     def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
         result = check(data_dir, ontology_dir=onto)
@@ -491,4 +496,8 @@ def diff(
 @collector.paused()
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
+    from rdflib import Graph
+
+    from kg.review.stats import graph_stats
+
     return graph_stats(cast(Graph, result._built.view), result.schema)

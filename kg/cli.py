@@ -2,29 +2,100 @@
 
 Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how to fix`),
 2 bad usage. Anything else is a bug in gba-kg and keeps its traceback.
+
+Every command imports what it needs when it runs (`kg.api` and the libraries behind it),
+and option choices and defaults that live there are read when first shown or used: `kg
+--help` and `kg check` do not pay for the explorer, the endpoint or SPARQL results.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
-from kg import api
 from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError, did_you_mean
-from kg.outputs.export import WRITERS
-from kg.sparql.push import DEFAULT_GRAPH, Auth, push_graph
-from kg.sparql.query import saved_questions
-from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
-from kg.sparql.serve import Limits
-from kg.sparql.serve import serve as run_server
+
+if TYPE_CHECKING:
+    from kg import api
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _read(where: str) -> Any:
+    """The value named `module:expression`, imported now (`kg.sparql.serve:Limits.workers`)."""
+    module, _, name = where.partition(":")
+    value: Any = importlib.import_module(module)
+    for part in name.split("."):
+        value = getattr(value, part)
+    return value
+
+
+class _Later(Sequence[str]):
+    """Choices read from the module that defines them when first needed (`--help` of the
+    command, or parsing its option), so that defining the command imports nothing."""
+
+    def __init__(self, read: Callable[[], Sequence[str]]) -> None:
+        self._read = read
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+
+class _LaterChoice(click.Choice):  # type: ignore[type-arg]
+    """`click.Choice` over `_Later` choices."""
+
+    def __init__(self, read: Callable[[], Sequence[str]]) -> None:
+        super().__init__(())
+        self._later = _Later(read)
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return tuple(self._later)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        pass  # click's __init__ sets them; they are read from `read` instead
+
+
+class _LaterDefault(click.Option):
+    """An option whose default is read, when first shown or used, from `default_from`
+    (`module:expression`), so that defining the command imports nothing."""
+
+    def __init__(self, *args: Any, default_from: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._default_from = default_from
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        return _read(self._default_from)
+
+
+def _writer_names() -> list[str]:
+    return sorted(_read("kg.outputs.export:WRITERS"))
+
+
+def _answer_formats() -> list[str]:
+    return [
+        "table",
+        *_read("kg.sparql.results:RESULT_FORMATS"),
+        *_read("kg.sparql.results:GRAPH_FORMATS"),
+    ]
 
 
 def data_options(func: F) -> F:
@@ -96,7 +167,7 @@ def main() -> None:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(sorted(WRITERS)),
+    type=_LaterChoice(_writer_names),
     multiple=True,
     help="Write only this format (repeatable). Default: all of them.",
 )
@@ -121,6 +192,8 @@ def build(
 
     Example: kg build data --out build
     """
+    from kg import api
+
     report = api.build(
         data_dir,
         out_dir,
@@ -143,6 +216,8 @@ def check(data_dir: Path, ontology_dir: Path | None) -> None:
 
     Example: kg check data
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     _print_summary(result, data_dir)
 
@@ -175,6 +250,8 @@ def view(
 
     Example: kg view --focus guangzhou --depth 2 --out build/guangzhou.html
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     ids = result.ids
     if focus is not None and focus not in ids:
@@ -216,7 +293,7 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     "fmt",
     default="table",
     show_default=True,
-    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    type=_LaterChoice(_answer_formats),
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
 )
 @click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
@@ -243,6 +320,9 @@ def query(
         return
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY (text or saved name) or --file, not both")
+    from kg import api
+    from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
+
     answer = api.query(
         str(query_file or query_text),
         _parse_params(params),
@@ -273,28 +353,32 @@ def query(
 @click.option(
     "--timeout",
     "timeout_s",
-    default=Limits.timeout_s,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.timeout_s",
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds a query may run before it is killed.",
 )
 @click.option(
     "--max-rows",
-    default=Limits.max_rows,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.max_rows",
     show_default=True,
     type=click.IntRange(min=1),
     help="Rows (or triples) per answer; more are cut.",
 )
 @click.option(
     "--max-bytes",
-    default=Limits.max_bytes,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.max_bytes",
     show_default=True,
     type=click.IntRange(min=1024),
     help="Bytes per answer; more are cut.",
 )
 @click.option(
     "--workers",
-    default=Limits.workers,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.workers",
     show_default=True,
     type=click.IntRange(1, 32),
     help="Queries that run at once (worker processes).",
@@ -317,6 +401,9 @@ def serve(
 
     Example: kg serve --port 8000
     """
+    from kg.sparql.serve import Limits
+    from kg.sparql.serve import serve as run_server
+
     limits = Limits(timeout_s, max_rows, max_bytes, workers=workers)
 
     def ready(url: str) -> None:
@@ -334,7 +421,8 @@ def serve(
 @click.option(
     "--graph",
     "graph",
-    default=DEFAULT_GRAPH,
+    cls=_LaterDefault,
+    default_from="kg.sparql.push:DEFAULT_GRAPH",
     show_default=True,
     help="IRI of the named graph to replace.",
 )
@@ -374,6 +462,8 @@ def push(
 
     Example: kg push http://localhost:7878/store --graph https://w3id.org/gba-kg/graph
     """
+    from kg.sparql.push import Auth, push_graph
+
     target = None if default_graph else graph
     report = push_graph(build_dir, url, target, Auth(user, password, token), timeout)
     where = f"graph <{report.graph}>" if report.graph else "the default graph"
@@ -406,6 +496,8 @@ def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
 
     Example: kg coverage data --out build/coverage.html
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.coverage(result)
     for source in found.sources:
@@ -450,6 +542,8 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
 
     Example: kg diff e07f339:data HEAD:data --format markdown
     """
+    from kg import api
+
     try:
         found = api.diff(old, new, ontology_dir=ontology_dir)
     except KgError as exc:  # as bad usage here: exit 1 means the two graphs differ
@@ -481,6 +575,8 @@ def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
 
     Example: kg stats data --format json
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.stats(result)
     if fmt == "json":
@@ -490,6 +586,8 @@ def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
 
 
 def _print_saved(queries_dir: Path | None) -> None:
+    from kg.sparql.query import saved_questions
+
     for name, question in sorted(saved_questions(queries_dir).items()):
         click.echo(f"{name}")
         click.echo(f"  {question.title('en')}")

@@ -17,9 +17,9 @@ The rules, applied to every source text (`data/sources/ID.txt`):
 - **Sections.** Paragraphs are the non-empty lines. The first section (导语, the intro) runs to
   the first paragraph that announces a list ("五个方面", "三方面": a Chinese numeral, an
   optional 个, then 方面) or contains a question mark (ASCII or U+FF1F, a reporter's
-  question). After that, each paragraph with a question mark, or announcing a list, opens the next section,
-  except while the open section has no numbered item yet (a paragraph starting
-  "一是", "二是", …): the question and the announcement that follows it belong together.
+  question). After that, each paragraph with a question mark, or announcing a list, opens
+  the next section, except while the open section has no numbered item yet (a paragraph
+  starting "一是", "二是", …): the question and the announcement that follows belong together.
   A section is named after its numbered items: "五个方面" for 一是 … 五是.
 """
 
@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import Graph, URIRef
 
 from kg.facts import SourcePos
@@ -427,6 +426,8 @@ def _measure(sc: SourceCoverage) -> None:
 def render_coverage(coverage: Coverage, title: str = "gba-kg source coverage") -> str:
     """`coverage` as one offline HTML page: every source's text with its quoted passages
     highlighted and linked to the facts they support, and a table per section."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
     template = env.get_template("coverage.html")
     return template.render(
