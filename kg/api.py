@@ -436,12 +436,19 @@ def query(
     >>> answer.variables  # doctest: +SKIP
     ['place', 'link', 'link_zh', 'also_connects']
     """
-    from kg.sparql.query import label_index, load_store, resolve_question, run_question
+    from kg.sparql.query import (
+        label_index,
+        label_names,
+        load_store,
+        resolve_question,
+        run_question,
+    )
 
     store = load_store(build_dir)
     found = resolve_question(question, queries_dir, from_file=from_file)
     answer = run_question(store, found, params, max_rows=max_rows)
     answer.labels = label_index(store, answer)
+    answer.names = label_names(store)
     return answer
 
 

@@ -296,6 +296,13 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     type=_LaterChoice(_answer_formats),
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
 )
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(["zh", "en"]),
+    help="Language of a table's labels and headers (one per table).",
+)
 @click.option("--list", "list_saved", is_flag=True, help="List the saved questions and exit.")
 @build_dir_option
 @queries_option
@@ -304,6 +311,7 @@ def query(
     query_file: Path | None,
     params: tuple[str, ...],
     fmt: str,
+    lang: str,
     list_saved: bool,
     build_dir: Path,
     queries_dir: Path | None,
@@ -331,7 +339,9 @@ def query(
         from_file=query_file is not None,
     )
     if fmt == "table":
-        click.echo(render_table(answer, width=shutil.get_terminal_size().columns), nl=False)
+        click.echo(
+            render_table(answer, width=shutil.get_terminal_size().columns, lang=lang), nl=False
+        )
         return
     formats = GRAPH_FORMATS if answer.kind == "graph" else RESULT_FORMATS
     if fmt not in formats:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from kg.cli import main
+from tests.conftest import ROOT
 
 SUMMARY = """\
 data: all checks passed
@@ -102,3 +105,22 @@ def test_every_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0
         assert f"Example: kg {command}" in result.stdout
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_kg_help_imports_no_heavy_library() -> None:
+    # each command imports what it runs: `kg --help` pays for click alone
+    loaded = _loaded_after("import kg.cli")
+    heavy = {"pyvis", "IPython", "networkx", "pyshacl", "rdflib", "pyoxigraph", "jinja2", "rich"}
+    assert not loaded & heavy
+
+
+def test_kg_check_imports_neither_the_explorer_nor_pyshacl() -> None:
+    loaded = _loaded_after("import kg.api; kg.api.check('data')")
+    assert not loaded & {"pyvis", "IPython", "networkx", "pyshacl", "jinja2", "rich"}
