@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         export,
         load,
         query,
+        schema,
         stats,
         view,
     )
@@ -53,6 +54,7 @@ _WHERE = {
     "load": "kg.api",
     "query": "kg.api",
     "read_schema": "kg.pipeline.ontology",
+    "schema": "kg.api",
     "stats": "kg.api",
     "view": "kg.api",
 }
@@ -78,6 +80,7 @@ __all__ = [
     "load",
     "query",
     "read_schema",
+    "schema",
     "stats",
     "view",
 ]

@@ -508,3 +508,15 @@ def stats(result: Result) -> Stats:
     from kg.review.stats import graph_stats
 
     return graph_stats(cast(Graph, result._built.view), result.schema)
+
+
+def schema(ontology_dir: str | Path | None = None) -> str:
+    """The JSON Schema of a data file under the ontology of `ontology_dir` (`kg schema`), as
+    JSON text: for editors with the YAML language server (see `kg.outputs.json_schema`).
+
+    >>> '"title": "gba-kg data file"' in schema()
+    True
+    """
+    from kg.outputs.json_schema import write_data_schema
+
+    return write_data_schema(read_schema(_path(ontology_dir)))

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
-from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError, did_you_mean
+from kg.errors import (
+    EXIT_BAD_USAGE,
+    EXIT_REMOTE,
+    GbaKgError,
+    KgError,
+    Problem,
+    did_you_mean,
+)
 
 if TYPE_CHECKING:
     from kg import api
@@ -211,15 +218,52 @@ def build(
 
 @main.command(short_help="Check the data as build does; write nothing.")
 @data_options
-def check(data_dir: Path, ontology_dir: Path | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "github"]),
+    help="text for people; json for tools (file, line, code, message, fix); github for "
+    "annotations on a pull request.",
+)
+def check(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
     """Check DATA_DIR (default: data) as `kg build` does, and write nothing.
 
-    Example: kg check data
+    Exits 1 when any check fails. `--format json` prints every problem and warning as JSON
+    on stdout; `--format github` prints them as GitHub Actions annotations (`::error
+    file=…,line=…::…`), which mark the lines in a pull request.
+
+    Example: kg check data --format github
     """
     from kg import api
 
-    result = api.check(data_dir, ontology_dir=ontology_dir)
-    _print_summary(result, data_dir)
+    try:
+        result = api.check(data_dir, ontology_dir=ontology_dir)
+    except KgError as exc:
+        if fmt == "text":
+            raise
+        _print_problems(fmt, sorted(exc.problems + exc.warnings), None)
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    if fmt == "text":
+        _print_summary(result, data_dir)
+    else:
+        _print_problems(fmt, sorted(result.warnings), result.summary)
+
+
+def _print_problems(fmt: str, problems: list[Problem], summary: dict[str, object] | None) -> None:
+    """Problems (and warnings) for tools: JSON, or GitHub workflow commands."""
+    if fmt == "json":
+        report = {
+            "ok": summary is not None,
+            "problems": [p.as_dict() for p in problems],
+            "summary": summary,
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    for problem in problems:
+        click.echo(problem.github())
 
 
 @main.command(short_help="Write the network explorer, whole or around one entity.")
@@ -565,6 +609,43 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
     else:
         click.echo(found.to_markdown() if fmt == "markdown" else found.to_text(), nl=False)
     sys.exit(0 if found.equal else 1)
+
+
+@main.command(short_help="Print the JSON Schema of a data file, for editors.")
+@click.option(
+    "--ontology",
+    "ontology_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with gba.ttl (default: the project's ontology/).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write it to this file (atomically) instead of stdout.",
+)
+def schema(ontology_dir: Path | None, out_file: Path | None) -> None:
+    """Print the JSON Schema of a data file, generated from the ontology.
+
+    Editors with the YAML language server (VS Code's YAML extension) use it to complete
+    keys and flag mistakes while you type: classes, keys per class, ranges, closed word
+    lists, required zh/en labels. The project keeps it as ontology/data.schema.json, named
+    by the first line of each data file.
+
+    Example: kg schema --out ontology/data.schema.json
+    """
+    from kg import api
+
+    text = api.schema(ontology_dir)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from kg.outputs.export import write_file
+
+    output = write_file(out_file, text.encode("utf-8"))
+    click.echo(f"wrote {output.path} ({_size(output.size)})")
 
 
 @main.command(short_help="Count entities, statements, evidence and orphans.")

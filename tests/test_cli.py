@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,53 @@ def test_kg_help_imports_no_heavy_library() -> None:
 def test_kg_check_imports_neither_the_explorer_nor_pyshacl() -> None:
     loaded = _loaded_after("import kg.api; kg.api.check('data')")
     assert not loaded & {"pyvis", "IPython", "networkx", "pyshacl", "jinja2", "rich"}
+
+
+def _bad_file(data_dir: Path) -> None:
+    (data_dir / "a.yaml").write_text(
+        "source: mini-source\n"
+        "entities:\n"
+        "  - id: port\n"
+        "    type: Prot\n"
+        "    label: {zh: 港, en: Port}\n"
+        '    quote: "深圳宝安国际机场"\n',
+        encoding="utf-8",
+    )
+
+
+def test_check_format_json_gives_every_problem_for_tools(data_dir: Path) -> None:
+    _bad_file(data_dir)
+    result = CliRunner().invoke(main, ["check", "data", "--format", "json"])
+    assert result.exit_code == 1
+    assert result.stderr == "1 problem found\n"
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "problems": [
+            {
+                "file": "data/a.yaml",
+                "line": 4,
+                "column": None,
+                "severity": "error",
+                "code": "unknown-type",
+                "message": "unknown type 'Prot'",
+                "fix": "did you mean 'Port' or 'Post'?",
+            }
+        ],
+        "summary": None,
+    }
+    (data_dir / "a.yaml").unlink()
+    good = CliRunner().invoke(main, ["check", "data", "--format", "json"])
+    assert good.exit_code == 0
+    report = json.loads(good.stdout)
+    assert report["ok"] is True and report["problems"] == []
+    assert report["summary"]["entities"] == 9
+
+
+def test_check_format_github_annotates_the_lines(data_dir: Path) -> None:
+    _bad_file(data_dir)
+    result = CliRunner().invoke(main, ["check", "data", "--format", "github"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "::error file=data/a.yaml,line=4,title=kg check (unknown-type)::"
+        "unknown type 'Prot' — did you mean 'Port' or 'Post'?\n"
+    )
