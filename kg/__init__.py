@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         schema,
         stats,
         view,
+        watch,
     )
     from kg.errors import GbaKgError, KgError, Problem, QueryError
     from kg.facts import SourcePos
@@ -57,6 +58,7 @@ _WHERE = {
     "schema": "kg.api",
     "stats": "kg.api",
     "view": "kg.api",
+    "watch": "kg.api",
 }
 """Each public name → the module that defines it."""
 
@@ -83,6 +85,7 @@ __all__ = [
     "schema",
     "stats",
     "view",
+    "watch",
 ]
 
 

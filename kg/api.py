@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from kg.outputs.export import (
 from kg.pipeline.build import Built
 from kg.pipeline.graph_facts import GraphFact, graph_facts
 from kg.pipeline.load import SOURCES_DIR, load_facts
-from kg.pipeline.ontology import Schema, read_schema
+from kg.pipeline.ontology import Schema, default_ontology_dir, read_schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import SourceText, read_sources
 from kg.pipeline.rules import check_rules, read_rules
@@ -520,3 +521,81 @@ def schema(ontology_dir: str | Path | None = None) -> str:
     from kg.outputs.json_schema import write_data_schema
 
     return write_data_schema(read_schema(_path(ontology_dir)))
+
+
+WATCHED = (
+    ("data", ("*.yaml", "**/*.yaml", "sources/*.txt")),
+    ("ontology", ("*.ttl",)),
+    ("queries", ("*.rq", "**/*.rq")),
+)
+"""What `watch` looks at: the data files and source texts, the ontology and shapes, the
+saved questions and rule queries."""
+
+
+def watch(
+    data_dir: str | Path = "data",
+    out_dir: str | Path = "build",
+    *,
+    report: Callable[[Result | KgError, list[str]], None],
+    ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
+    port: int | None = None,
+    ready: Callable[[str], None] | None = None,
+    interval: float = 0.5,
+    builds: int | None = None,
+) -> None:
+    """Build `data_dir` into `out_dir` (with the cache, as `kg build`), then again each time
+    a data file, source text, ontology file or query changes (`kg watch`). Each outcome, a
+    `Result` or the `KgError` with every problem, goes to `report` with the files that
+    changed. With `port` (0: any free one), the build folder is also served on 127.0.0.1,
+    its pages reloading themselves after each good build; `ready` gets the URL. Runs until
+    interrupted, or for `builds` builds. Raises OSError if the port is taken."""
+    from kg.pipeline.questions import default_queries_dir
+    from kg.runtime.watching import ReloadServer, Snapshot, changed, snapshot
+
+    data, out = Path(data_dir), Path(out_dir)
+    folders = {
+        "data": data,
+        "ontology": Path(ontology_dir) if ontology_dir else default_ontology_dir(),
+        "queries": Path(queries_dir) if queries_dir else default_queries_dir(),
+    }
+
+    def look() -> Snapshot:
+        found: Snapshot = {}
+        for name, patterns in WATCHED:
+            found.update(snapshot([folders[name]], patterns))
+        return found
+
+    server = None
+    if port is not None:
+        server = ReloadServer(out, port)
+        url = server.start()
+        if ready is not None:
+            ready(url)
+    seen: Snapshot | None = None
+    done = 0
+    try:
+        while builds is None or done < builds:
+            now = look()
+            if now == seen:
+                time.sleep(interval)
+                continue
+            time.sleep(interval / 5)  # an editor may write a file in steps: let it settle
+            if look() != now:
+                continue
+            files = [] if seen is None else changed(seen, now)
+            seen = now
+            try:
+                result = build(
+                    data, out, ontology_dir=ontology_dir, queries_dir=queries_dir, cache=True
+                )
+            except KgError as exc:
+                report(exc, files)
+            else:
+                report(result, files)
+                if server is not None:
+                    server.bump()
+            done += 1
+    finally:
+        if server is not None:
+            server.stop()

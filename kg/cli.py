@@ -611,6 +611,80 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
     sys.exit(0 if found.equal else 1)
 
 
+@main.command(short_help="Rebuild on every save, print the problems, reload open pages.")
+@data_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder the outputs are written to (as kg build).",
+)
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Serve --out on 127.0.0.1 at this port, pages reloading after each build (0: any).",
+)
+@click.option("--no-serve", is_flag=True, help="Only rebuild; serve nothing.")
+@queries_option
+def watch(
+    data_dir: Path,
+    ontology_dir: Path | None,
+    out_dir: Path,
+    port: int,
+    no_serve: bool,
+    queries_dir: Path | None,
+) -> None:
+    """Build as `kg build` does, then again whenever a data file, source text, ontology
+    file or query is saved, printing the problems or a one-line summary each time.
+
+    The build folder is served at http://127.0.0.1:PORT/; the explorer open from there
+    reloads itself after each good build. Ctrl-C stops.
+
+    Example: kg watch data --port 8001
+    """
+    from kg import api
+
+    def report(outcome: api.Result | KgError, files: list[str]) -> None:
+        if files:
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            click.echo(f"changed: {shown}")
+        if isinstance(outcome, KgError):
+            click.echo(outcome.report(), err=True)
+            return
+        for warning in outcome.warnings:
+            click.echo(str(warning), err=True)
+        verb = "kept" if outcome.cached else "wrote"
+        click.echo(
+            f"{data_dir}: all checks passed — {outcome.summary['entities']} entities, "
+            f"{outcome.triples} triples; {verb} {len(outcome.outputs)} files in {out_dir}"
+        )
+
+    def ready(url: str) -> None:
+        click.echo(f"kg watch: {url}network.html reloads after each good build (Ctrl-C stops)")
+
+    try:
+        api.watch(
+            data_dir,
+            out_dir,
+            report=report,
+            ontology_dir=ontology_dir,
+            queries_dir=queries_dir,
+            port=None if no_serve else port,
+            ready=ready,
+        )
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}) — "
+            "pick another --port, 0 for any free one, or --no-serve"
+        ) from None
+    except KeyboardInterrupt:
+        click.echo("kg watch: stopped")
+
+
 @main.command(short_help="Print the JSON Schema of a data file, for editors.")
 @click.option(
     "--ontology",

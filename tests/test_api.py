@@ -29,6 +29,7 @@ def test_public_api_is_pinned() -> None:
         "schema",
         "stats",
         "view",
+        "watch",
     ]
     for name in kg.__all__:
         assert getattr(kg, name) is not None, name
