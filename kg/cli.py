@@ -227,19 +227,33 @@ def build(
     help="text for people; json for tools (file, line, code, message, fix); github for "
     "annotations on a pull request.",
 )
-def check(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Reuse, read only, what `kg build` kept in this folder for the unchanged files.",
+)
+@click.option("--no-cache", is_flag=True, help="Check every file anew; read no build cache.")
+def check(
+    data_dir: Path, ontology_dir: Path | None, fmt: str, build_dir: Path, no_cache: bool
+) -> None:
     """Check DATA_DIR (default: data) as `kg build` does, and write nothing.
 
     Exits 1 when any check fails. `--format json` prints every problem and warning as JSON
     on stdout; `--format github` prints them as GitHub Actions annotations (`::error
-    file=…,line=…::…`), which mark the lines in a pull request.
+    file=…,line=…::…`), which mark the lines in a pull request. Files unchanged since the
+    last `kg build` into --build are not checked again (their results are in its cache);
+    the problems are the same.
 
     Example: kg check data --format github
     """
     from kg import api
 
     try:
-        result = api.check(data_dir, ontology_dir=ontology_dir)
+        cache_from = None if no_cache else build_dir
+        result = api.check(data_dir, ontology_dir=ontology_dir, cache_from=cache_from)
     except KgError as exc:
         if fmt == "text":
             raise

@@ -175,3 +175,20 @@ def test_check_format_github_annotates_the_lines(data_dir: Path) -> None:
         "::error file=data/a.yaml,line=4,title=kg check (unknown-type)::"
         "unknown type 'Prot' — did you mean 'Port' or 'Post'?\n"
     )
+
+
+def test_the_pre_commit_hooks_run_real_commands(data_dir: Path) -> None:
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["kg-check", "kg-schema"]
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        words = shlex.split(hook["entry"])
+        assert words[0] == "kg"
+        (data_dir.parent / "ontology").mkdir(exist_ok=True)
+        result = CliRunner().invoke(main, words[1:])
+        assert result.exit_code == 0, result.output
+    assert (data_dir.parent / "ontology" / "data.schema.json").is_file()
