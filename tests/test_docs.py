@@ -136,3 +136,35 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "facts" / "index.html").is_file()
     assert (tmp_path / "img" / "explorer.png").is_file()
+
+
+def _make_dry_run(target: str) -> list[str]:
+    out = subprocess.run(
+        ["make", "-n", "-B", target, "VENV=/nonexistent-venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return [line for line in out.stdout.splitlines() if "pip install" in line]
+
+
+def test_make_run_installs_the_runtime_only_and_make_test_adds_the_dev_tools() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.split(r"[<>=\[ ]", d)[0].lower() for d in project["dependencies"]}
+    dev = {re.split(r"[<>=\[ ]", d)[0].lower() for d in project["optional-dependencies"]["dev"]}
+    assert not runtime & {
+        "mypy",
+        "matplotlib",
+        "ipykernel",
+        "oxigraph",
+        "pytest",
+        "mkdocs-material",
+    }
+    assert {"mypy", "matplotlib", "ipykernel", "oxigraph", "mkdocs-material"} <= dev
+    installs = _make_dry_run("run")
+    assert installs[-1].endswith("pip install --quiet -e .")
+    assert not any("[dev]" in line for line in installs)
+    assert any(line.endswith("pip install --quiet -e '.[dev]'") for line in _make_dry_run("test"))
