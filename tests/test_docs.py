@@ -117,6 +117,8 @@ def test_the_summary_the_docs_show_is_the_real_one() -> None:
     assert f"  quotes      {result.quotes_checked} found verbatim" in shown
     assert f"  triples     {result.triples}\n" in shown
     assert f"  coverage    {result.coverage_line}\n" in shown
+    facts = f"{result.summary['entities']} entities, {result.statements} statements, "
+    assert facts + f"{result.triples:,} triples" in README
 
 
 def test_the_help_of_make_lists_its_targets() -> None:
