@@ -11,15 +11,23 @@ OUT    ?= build
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(BIN)/kg: pyproject.toml
+# Two install profiles: `make run` installs what building and viewing need (the runtime
+# dependencies of pyproject.toml); every other target adds the development tools ([dev]).
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BIN)/kg: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/kg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/kg ## create .venv and install gba-kg with its dev tools
+setup: $(VENV)/.dev ## create .venv and install gba-kg with its dev tools
 
-run: setup ## set up, build the graph from data/ into build/, print the summary
+run: $(BIN)/kg ## create .venv with the runtime dependencies only, build data/ into build/, print the summary
 	$(BIN)/kg build $(DATA) --out $(OUT)
 
 build: run ## same as run
@@ -61,7 +69,7 @@ browser: $(VENV)/.browser ## install chromium, a CJK font and playwright for the
 	  || echo "WARNING: apt-get could not install chromium or fonts-noto-cjk: browser tests may be SKIPPED"; \
 	fi
 
-$(VENV)/.browser: $(BIN)/kg
+$(VENV)/.browser: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	@touch $@
 

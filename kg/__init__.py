@@ -2,6 +2,10 @@
 
 >>> import kg
 >>> result = kg.build("data", "build")  # doctest: +SKIP
+
+The names below are imported on first use (PEP 562), so that `import kg.cli` or
+`import kg.errors` does not pay for rdflib, pyoxigraph, pySHACL and networkx before a
+command needs them.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names below, imported on first use (`import kg` stays light)
+if TYPE_CHECKING:
     from kg.api import (
         Result,
         build,
@@ -20,8 +24,10 @@ if TYPE_CHECKING:  # the names below, imported on first use (`import kg` stays l
         export,
         load,
         query,
+        schema,
         stats,
         view,
+        watch,
     )
     from kg.errors import GbaKgError, KgError, Problem, QueryError
     from kg.facts import SourcePos
@@ -29,35 +35,32 @@ if TYPE_CHECKING:  # the names below, imported on first use (`import kg` stays l
     from kg.pipeline.ontology import Schema, read_schema
     from kg.sparql.results import Answer
 
-_HOME = {
-    **dict.fromkeys(
-        ["Result", "build", "check", "coverage", "coverage_page", "diff", "export", "load",
-         "query", "stats", "view"],
-        "kg.api",
-    ),
-    **dict.fromkeys(["GbaKgError", "KgError", "Problem", "QueryError"], "kg.errors"),
-    "SourcePos": "kg.facts",
+_WHERE = {
     "WRITERS": "kg.outputs.export",
-    "Output": "kg.outputs.export",
-    "Schema": "kg.pipeline.ontology",
-    "read_schema": "kg.pipeline.ontology",
     "Answer": "kg.sparql.results",
-}  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use: a worker or `kg --help` that needs
-    none of them does not pay for the whole pipeline."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'kg' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
+    "GbaKgError": "kg.errors",
+    "KgError": "kg.errors",
+    "Output": "kg.outputs.export",
+    "Problem": "kg.errors",
+    "QueryError": "kg.errors",
+    "Result": "kg.api",
+    "Schema": "kg.pipeline.ontology",
+    "SourcePos": "kg.facts",
+    "build": "kg.api",
+    "check": "kg.api",
+    "coverage": "kg.api",
+    "coverage_page": "kg.api",
+    "diff": "kg.api",
+    "export": "kg.api",
+    "load": "kg.api",
+    "query": "kg.api",
+    "read_schema": "kg.pipeline.ontology",
+    "schema": "kg.api",
+    "stats": "kg.api",
+    "view": "kg.api",
+    "watch": "kg.api",
+}
+"""Each public name → the module that defines it."""
 
 __all__ = [
     "WRITERS",
@@ -79,6 +82,22 @@ __all__ = [
     "load",
     "query",
     "read_schema",
+    "schema",
     "stats",
     "view",
+    "watch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use, then keep the name here."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kg' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

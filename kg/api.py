@@ -8,17 +8,13 @@ import contextlib
 import functools
 import multiprocessing
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
-
-import pyoxigraph as ox
-from rdflib import Graph
+from typing import TYPE_CHECKING, cast
 
 from kg.errors import WARNING, KgError, Problem, QueryError
-from kg.explorer.network import focus_network
-from kg.explorer.page import render_network
 from kg.facts import Facts, SourcePos
 from kg.incremental import cache as build_cache
 from kg.incremental import join as joining
@@ -35,18 +31,22 @@ from kg.outputs.export import (
 from kg.pipeline.build import Built
 from kg.pipeline.graph_facts import GraphFact, graph_facts
 from kg.pipeline.load import SOURCES_DIR, load_facts
-from kg.pipeline.ontology import Schema, read_schema
+from kg.pipeline.ontology import Schema, default_ontology_dir, read_schema
 from kg.pipeline.questions import Question
 from kg.pipeline.quotes import SourceText, read_sources
 from kg.pipeline.rules import check_rules, read_rules
 from kg.pipeline.shapes import check_shapes, read_shapes
 from kg.review.coverage import Coverage, source_coverage, write_coverage
-from kg.review.diff import Diff, diff_sides, read_side
-from kg.review.stats import Stats, graph_stats
 from kg.runtime import collector
 from kg.runtime.forked import ChildError, Forked
-from kg.sparql.query import label_index, load_store, resolve_question, run_question
-from kg.sparql.results import Answer
+
+if TYPE_CHECKING:  # imported where used, so that `kg check` does not pay for them
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    from kg.review.diff import Diff
+    from kg.review.stats import Stats
+    from kg.sparql.results import Answer
 
 
 @dataclass
@@ -123,16 +123,23 @@ def check(
     *,
     ontology_dir: str | Path | None = None,
     queries_dir: str | Path | None = None,
+    cache_from: str | Path | None = None,
 ) -> Result:
     """Load, validate, build, check shapes and rule queries; write nothing.
 
-    Raises `KgError` with every problem of the first layer that has any.
+    Raises `KgError` with every problem of the first layer that has any. With `cache_from`
+    (a folder `build(..., cache=True)` wrote into), the units it kept are reused, read
+    only, for the files that did not change, and the shapes and rules run near what
+    changed, as a cached rebuild does: the same problems, sooner.
 
     >>> result = check("data")  # doctest: +SKIP
     >>> result.summary["entities"]  # doctest: +SKIP
     52
     """
-    return _run(Path(data_dir), _path(ontology_dir), _path(queries_dir), None, None, None)
+    folder = None
+    if cache_from is not None and build_cache.units_folder(Path(cache_from)).is_dir():
+        folder = build_cache.units_folder(Path(cache_from))
+    return _run(Path(data_dir), _path(ontology_dir), _path(queries_dir), None, None, folder)
 
 
 def _path(given: str | Path | None) -> Path | None:
@@ -189,6 +196,9 @@ def view(
     With `focus` (an entity id), only the entities within `depth` relations of it are
     shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
     """
+    from kg.explorer.network import focus_network
+    from kg.explorer.page import render_network
+
     graphs = Graphs(result._built, result.schema, texts=result.texts)
     net = graphs.network
     title = "gba-kg network"
@@ -354,9 +364,14 @@ def _run(
     gathered = units.gather(data, schema, sources, folder, context)
     ids = sorted(eid for unit in gathered.units for eid in unit.types)
     shapes, rules = read_shapes(onto), read_rules(queries)
-    if out is None:  # `check`: no helper, no outputs
-        linked = gathered.join(schema)
-        _check_graph(linked.built, linked.warnings, shapes, rules, None)
+    if out is None:  # `check`: no helper, no outputs; units in `folder` only read
+        if folder is None:
+            linked = gathered.join(schema)
+            _check_graph(linked.built, linked.warnings, shapes, rules, None)
+        else:
+            reach = joining.reach(shapes, rules)
+            linked = gathered.join(schema, build_cache.checks_digest(onto, queries), reach)
+            _check_graph(linked.built, linked.warnings, shapes, rules, None, linked.check_near)
         return _result(schema, linked, texts, ids, [])
     ahead = _ahead(formats)
     with _spool(out) as spool:
@@ -439,6 +454,14 @@ def query(
     >>> answer.variables  # doctest: +SKIP
     ['place', 'link', 'link_zh', 'also_connects']
     """
+    from kg.sparql.query import (
+        label_index,
+        label_names,
+        load_store,
+        resolve_question,
+        run_question,
+    )
+
     store = load_store(build_dir)
     found = resolve_question(question, queries_dir, from_file=from_file)
     if timeout_s is None or "fork" not in multiprocessing.get_all_start_methods():
@@ -456,6 +479,7 @@ def query(
             raise outcome
         answer = outcome
     answer.labels = label_index(store, answer)
+    answer.names = label_names(store)
     return answer
 
 
@@ -463,6 +487,8 @@ def _answer_or_error(
     store: ox.Store, found: Question, params: dict[str, str] | None, max_rows: int | None
 ) -> Answer | QueryError:
     """`run_question` in a forked child: its QueryError is sent back as a value."""
+    from kg.sparql.query import run_question
+
     try:
         return run_question(store, found, params, max_rows=max_rows)
     except QueryError as exc:
@@ -503,6 +529,7 @@ def diff(
     revision of `repo`, e.g. `diff("e07f339:data", "HEAD:data")`. Raises `DiffError` for a
     side that cannot be read, and `KgError` for data that does not pass its checks.
     """
+    from kg.review.diff import diff_sides, read_side
 
     def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
         result = check(data_dir, ontology_dir=onto)
@@ -519,4 +546,98 @@ def diff(
 @collector.paused()
 def stats(result: Result) -> Stats:
     """Entities and statements per class and source, evidence per statement, orphans."""
+    from rdflib import Graph
+
+    from kg.review.stats import graph_stats
+
     return graph_stats(cast(Graph, result._built.view), result.schema)
+
+
+def schema(ontology_dir: str | Path | None = None) -> str:
+    """The JSON Schema of a data file under the ontology of `ontology_dir` (`kg schema`), as
+    JSON text: for editors with the YAML language server (see `kg.outputs.json_schema`).
+
+    >>> '"title": "gba-kg data file"' in schema()
+    True
+    """
+    from kg.outputs.json_schema import write_data_schema
+
+    return write_data_schema(read_schema(_path(ontology_dir)))
+
+
+WATCHED = (
+    ("data", ("*.yaml", "**/*.yaml", "sources/*.txt")),
+    ("ontology", ("*.ttl",)),
+    ("queries", ("*.rq", "**/*.rq")),
+)
+"""What `watch` looks at: the data files and source texts, the ontology and shapes, the
+saved questions and rule queries."""
+
+
+def watch(
+    data_dir: str | Path = "data",
+    out_dir: str | Path = "build",
+    *,
+    report: Callable[[Result | KgError, list[str]], None],
+    ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
+    port: int | None = None,
+    ready: Callable[[str], None] | None = None,
+    interval: float = 0.5,
+    builds: int | None = None,
+) -> None:
+    """Build `data_dir` into `out_dir` (with the cache, as `kg build`), then again each time
+    a data file, source text, ontology file or query changes (`kg watch`). Each outcome, a
+    `Result` or the `KgError` with every problem, goes to `report` with the files that
+    changed. With `port` (0: any free one), the build folder is also served on 127.0.0.1,
+    its pages reloading themselves after each good build; `ready` gets the URL. Runs until
+    interrupted, or for `builds` builds. Raises OSError if the port is taken."""
+    from kg.pipeline.questions import default_queries_dir
+    from kg.runtime.watching import ReloadServer, Snapshot, changed, snapshot
+
+    data, out = Path(data_dir), Path(out_dir)
+    folders = {
+        "data": data,
+        "ontology": Path(ontology_dir) if ontology_dir else default_ontology_dir(),
+        "queries": Path(queries_dir) if queries_dir else default_queries_dir(),
+    }
+
+    def look() -> Snapshot:
+        found: Snapshot = {}
+        for name, patterns in WATCHED:
+            found.update(snapshot([folders[name]], patterns))
+        return found
+
+    server = None
+    if port is not None:
+        server = ReloadServer(out, port)
+        url = server.start()
+        if ready is not None:
+            ready(url)
+    seen: Snapshot | None = None
+    done = 0
+    try:
+        while builds is None or done < builds:
+            now = look()
+            if now == seen:
+                time.sleep(interval)
+                continue
+            time.sleep(interval / 5)  # an editor may write a file in steps: let it settle
+            if look() != now:
+                continue
+            files = [] if seen is None else changed(seen, now)
+            seen = now
+            try:
+                result = build(
+                    data, out, ontology_dir=ontology_dir, queries_dir=queries_dir, cache=True
+                )
+            except KgError as exc:
+                report(exc, files)
+            else:
+                report(result, files)
+                if server is not None:
+                    server.bump()
+            done += 1
+    finally:
+        if server is not None:
+            server.stop()

@@ -2,30 +2,108 @@
 
 Exit codes: 0 ok, 1 bad data (every problem printed as `file:line: what — how to fix`),
 2 bad usage. Anything else is a bug in gba-kg and keeps its traceback.
+
+Every command imports what it needs when it runs (`kg.api` and the libraries behind it),
+and option choices and defaults that live there are read when first shown or used: `kg
+--help` and `kg check` do not pay for the explorer, the endpoint or SPARQL results.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
-from kg import api
-from kg.errors import EXIT_BAD_USAGE, EXIT_REMOTE, GbaKgError, KgError, did_you_mean
-from kg.outputs.export import WRITERS
-from kg.sparql.push import DEFAULT_GRAPH, Auth, push_graph
-from kg.sparql.query import saved_questions
-from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
-from kg.sparql.serve import Limits
-from kg.sparql.serve import serve as run_server
+from kg.errors import (
+    EXIT_BAD_USAGE,
+    EXIT_REMOTE,
+    GbaKgError,
+    KgError,
+    Problem,
+    did_you_mean,
+)
+
+if TYPE_CHECKING:
+    from kg import api
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _read(where: str) -> Any:
+    """The value named `module:expression`, imported now (`kg.sparql.serve:Limits.workers`)."""
+    module, _, name = where.partition(":")
+    value: Any = importlib.import_module(module)
+    for part in name.split("."):
+        value = getattr(value, part)
+    return value
+
+
+class _Later(Sequence[str]):
+    """Choices read from the module that defines them when first needed (`--help` of the
+    command, or parsing its option), so that defining the command imports nothing."""
+
+    def __init__(self, read: Callable[[], Sequence[str]]) -> None:
+        self._read = read
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+
+class _LaterChoice(click.Choice):  # type: ignore[type-arg]
+    """`click.Choice` over `_Later` choices."""
+
+    def __init__(self, read: Callable[[], Sequence[str]]) -> None:
+        super().__init__(())
+        self._later = _Later(read)
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return tuple(self._later)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        pass  # click's __init__ sets them; they are read from `read` instead
+
+
+class _LaterDefault(click.Option):
+    """An option whose default is read, when first shown or used, from `default_from`
+    (`module:expression`), so that defining the command imports nothing."""
+
+    def __init__(self, *args: Any, default_from: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._default_from = default_from
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        return _read(self._default_from)
+
+
+def _writer_names() -> list[str]:
+    return sorted(_read("kg.outputs.export:WRITERS"))
+
+
+def _answer_formats() -> list[str]:
+    return [
+        "table",
+        *_read("kg.sparql.results:RESULT_FORMATS"),
+        *_read("kg.sparql.results:GRAPH_FORMATS"),
+    ]
 
 
 def data_options(func: F) -> F:
@@ -97,7 +175,7 @@ def main() -> None:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(sorted(WRITERS)),
+    type=_LaterChoice(_writer_names),
     multiple=True,
     help="Write only this format (repeatable). Default: all of them.",
 )
@@ -122,6 +200,8 @@ def build(
 
     Example: kg build data --out build
     """
+    from kg import api
+
     report = api.build(
         data_dir,
         out_dir,
@@ -139,13 +219,66 @@ def build(
 
 @main.command(short_help="Check the data as build does; write nothing.")
 @data_options
-def check(data_dir: Path, ontology_dir: Path | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json", "github"]),
+    help="text for people; json for tools (file, line, code, message, fix); github for "
+    "annotations on a pull request.",
+)
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Reuse, read only, what `kg build` kept in this folder for the unchanged files.",
+)
+@click.option("--no-cache", is_flag=True, help="Check every file anew; read no build cache.")
+def check(
+    data_dir: Path, ontology_dir: Path | None, fmt: str, build_dir: Path, no_cache: bool
+) -> None:
     """Check DATA_DIR (default: data) as `kg build` does, and write nothing.
 
-    Example: kg check data
+    Exits 1 when any check fails. `--format json` prints every problem and warning as JSON
+    on stdout; `--format github` prints them as GitHub Actions annotations (`::error
+    file=…,line=…::…`), which mark the lines in a pull request. Files unchanged since the
+    last `kg build` into --build are not checked again (their results are in its cache);
+    the problems are the same.
+
+    Example: kg check data --format github
     """
-    result = api.check(data_dir, ontology_dir=ontology_dir)
-    _print_summary(result, data_dir)
+    from kg import api
+
+    try:
+        cache_from = None if no_cache else build_dir
+        result = api.check(data_dir, ontology_dir=ontology_dir, cache_from=cache_from)
+    except KgError as exc:
+        if fmt == "text":
+            raise
+        _print_problems(fmt, sorted(exc.problems + exc.warnings), None)
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    if fmt == "text":
+        _print_summary(result, data_dir)
+    else:
+        _print_problems(fmt, sorted(result.warnings), result.summary)
+
+
+def _print_problems(fmt: str, problems: list[Problem], summary: dict[str, object] | None) -> None:
+    """Problems (and warnings) for tools: JSON, or GitHub workflow commands."""
+    if fmt == "json":
+        report = {
+            "ok": summary is not None,
+            "problems": [p.as_dict() for p in problems],
+            "summary": summary,
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    for problem in problems:
+        click.echo(problem.github())
 
 
 @main.command(short_help="Write the network explorer, whole or around one entity.")
@@ -176,6 +309,8 @@ def view(
 
     Example: kg view --focus guangzhou --depth 2 --out build/guangzhou.html
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     ids = result.ids
     if focus is not None and focus not in ids:
@@ -217,8 +352,15 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     "fmt",
     default="table",
     show_default=True,
-    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    type=_LaterChoice(_answer_formats),
     help="table for people; csv, tsv, json, xml (W3C results); turtle, nt for CONSTRUCT.",
+)
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    type=click.Choice(["zh", "en"]),
+    help="Language of a table's labels and headers (one per table).",
 )
 @click.option(
     "--timeout",
@@ -236,6 +378,7 @@ def query(
     query_file: Path | None,
     params: tuple[str, ...],
     fmt: str,
+    lang: str,
     timeout_s: float,
     list_saved: bool,
     build_dir: Path,
@@ -253,6 +396,9 @@ def query(
         return
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY (text or saved name) or --file, not both")
+    from kg import api
+    from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, render_table
+
     answer = api.query(
         str(query_file or query_text),
         _parse_params(params),
@@ -262,7 +408,9 @@ def query(
         timeout_s=timeout_s,
     )
     if fmt == "table":
-        click.echo(render_table(answer, width=shutil.get_terminal_size().columns), nl=False)
+        click.echo(
+            render_table(answer, width=shutil.get_terminal_size().columns, lang=lang), nl=False
+        )
         return
     formats = GRAPH_FORMATS if answer.kind == "graph" else RESULT_FORMATS
     if fmt not in formats:
@@ -284,35 +432,40 @@ def query(
 @click.option(
     "--timeout",
     "timeout_s",
-    default=Limits.timeout_s,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.timeout_s",
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds a query may run before it is killed.",
 )
 @click.option(
     "--max-rows",
-    default=Limits.max_rows,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.max_rows",
     show_default=True,
     type=click.IntRange(min=1),
     help="Rows (or triples) per answer; more are cut.",
 )
 @click.option(
     "--max-bytes",
-    default=Limits.max_bytes,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.max_bytes",
     show_default=True,
     type=click.IntRange(min=1024),
     help="Bytes per answer; more are cut.",
 )
 @click.option(
     "--workers",
-    default=Limits.workers,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.workers",
     show_default=True,
     type=click.IntRange(1, 32),
     help="Heavy queries (running past --short) that may run at once.",
 )
 @click.option(
     "--reserved",
-    default=Limits.reserved,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.reserved",
     show_default=True,
     type=click.IntRange(1, 32),
     help="Worker processes beyond --workers, kept for short queries.",
@@ -320,7 +473,8 @@ def query(
 @click.option(
     "--short",
     "short_s",
-    default=Limits.short_s,
+    cls=_LaterDefault,
+    default_from="kg.sparql.serve:Limits.short_s",
     show_default=True,
     type=click.FloatRange(min=0.05),
     help="Seconds after which a running query counts as heavy.",
@@ -347,6 +501,9 @@ def serve(
 
     Example: kg serve --port 8000
     """
+    from kg.sparql.serve import Limits
+    from kg.sparql.serve import serve as run_server
+
     limits = Limits(
         timeout_s, max_rows, max_bytes,
         workers=workers, reserved=reserved, short_s=short_s,
@@ -367,7 +524,8 @@ def serve(
 @click.option(
     "--graph",
     "graph",
-    default=DEFAULT_GRAPH,
+    cls=_LaterDefault,
+    default_from="kg.sparql.push:DEFAULT_GRAPH",
     show_default=True,
     help="IRI of the named graph to replace.",
 )
@@ -407,6 +565,8 @@ def push(
 
     Example: kg push http://localhost:7878/store --graph https://w3id.org/gba-kg/graph
     """
+    from kg.sparql.push import Auth, push_graph
+
     target = None if default_graph else graph
     report = push_graph(build_dir, url, target, Auth(user, password, token), timeout)
     where = f"graph <{report.graph}>" if report.graph else "the default graph"
@@ -439,6 +599,8 @@ def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
 
     Example: kg coverage data --out build/coverage.html
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.coverage(result)
     for source in found.sources:
@@ -483,6 +645,8 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
 
     Example: kg diff e07f339:data HEAD:data --format markdown
     """
+    from kg import api
+
     try:
         found = api.diff(old, new, ontology_dir=ontology_dir)
     except KgError as exc:  # as bad usage here: exit 1 means the two graphs differ
@@ -494,6 +658,117 @@ def diff(old: str, new: str, fmt: str, ontology_dir: Path | None) -> None:
     else:
         click.echo(found.to_markdown() if fmt == "markdown" else found.to_text(), nl=False)
     sys.exit(0 if found.equal else 1)
+
+
+@main.command(short_help="Rebuild on every save, print the problems, reload open pages.")
+@data_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Folder the outputs are written to (as kg build).",
+)
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Serve --out on 127.0.0.1 at this port, pages reloading after each build (0: any).",
+)
+@click.option("--no-serve", is_flag=True, help="Only rebuild; serve nothing.")
+@queries_option
+def watch(
+    data_dir: Path,
+    ontology_dir: Path | None,
+    out_dir: Path,
+    port: int,
+    no_serve: bool,
+    queries_dir: Path | None,
+) -> None:
+    """Build as `kg build` does, then again whenever a data file, source text, ontology
+    file or query is saved, printing the problems or a one-line summary each time.
+
+    The build folder is served at http://127.0.0.1:PORT/; the explorer open from there
+    reloads itself after each good build. Ctrl-C stops.
+
+    Example: kg watch data --port 8001
+    """
+    from kg import api
+
+    def report(outcome: api.Result | KgError, files: list[str]) -> None:
+        if files:
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            click.echo(f"changed: {shown}")
+        if isinstance(outcome, KgError):
+            click.echo(outcome.report(), err=True)
+            return
+        for warning in outcome.warnings:
+            click.echo(str(warning), err=True)
+        verb = "kept" if outcome.cached else "wrote"
+        click.echo(
+            f"{data_dir}: all checks passed — {outcome.summary['entities']} entities, "
+            f"{outcome.triples} triples; {verb} {len(outcome.outputs)} files in {out_dir}"
+        )
+
+    def ready(url: str) -> None:
+        click.echo(f"kg watch: {url}network.html reloads after each good build (Ctrl-C stops)")
+
+    try:
+        api.watch(
+            data_dir,
+            out_dir,
+            report=report,
+            ontology_dir=ontology_dir,
+            queries_dir=queries_dir,
+            port=None if no_serve else port,
+            ready=ready,
+        )
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}) — "
+            "pick another --port, 0 for any free one, or --no-serve"
+        ) from None
+    except KeyboardInterrupt:
+        click.echo("kg watch: stopped")
+
+
+@main.command(short_help="Print the JSON Schema of a data file, for editors.")
+@click.option(
+    "--ontology",
+    "ontology_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with gba.ttl (default: the project's ontology/).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write it to this file (atomically) instead of stdout.",
+)
+def schema(ontology_dir: Path | None, out_file: Path | None) -> None:
+    """Print the JSON Schema of a data file, generated from the ontology.
+
+    Editors with the YAML language server (VS Code's YAML extension) use it to complete
+    keys and flag mistakes while you type: classes, keys per class, ranges, closed word
+    lists, required zh/en labels. The project keeps it as ontology/data.schema.json, named
+    by the first line of each data file.
+
+    Example: kg schema --out ontology/data.schema.json
+    """
+    from kg import api
+
+    text = api.schema(ontology_dir)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from kg.outputs.export import write_file
+
+    output = write_file(out_file, text.encode("utf-8"))
+    click.echo(f"wrote {output.path} ({_size(output.size)})")
 
 
 @main.command(short_help="Count entities, statements, evidence and orphans.")
@@ -514,6 +789,8 @@ def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
 
     Example: kg stats data --format json
     """
+    from kg import api
+
     result = api.check(data_dir, ontology_dir=ontology_dir)
     found = api.stats(result)
     if fmt == "json":
@@ -523,6 +800,8 @@ def stats(data_dir: Path, ontology_dir: Path | None, fmt: str) -> None:
 
 
 def _print_saved(queries_dir: Path | None) -> None:
+    from kg.sparql.query import saved_questions
+
     for name, question in sorted(saved_questions(queries_dir).items()):
         click.echo(f"{name}")
         click.echo(f"  {question.title('en')}")

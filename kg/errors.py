@@ -23,6 +23,7 @@ Anything else that escapes is a bug in gba-kg, and keeps its traceback.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -60,6 +61,58 @@ class Problem:
         label = "warning: " if self.is_warning else ""
         text = f"{self.pos}: {label}{self.message}"
         return f"{text} — {self.fix}" if self.fix else text
+
+    @property
+    def code(self) -> str:
+        """The kind of problem: the message's words without its values (`'…'`, `"…"`,
+        `` `…` ``, numbers), up to its first colon, at most six words, in kebab case.
+
+        >>> Problem(SourcePos("a.yaml", 4), "unknown type 'Prot'").code
+        'unknown-type'
+        >>> Problem(SourcePos("a.yaml", 9), "quote not found in source 's': no part").code
+        'quote-not-found-in-source'
+        """
+        text = _VALUES.sub(" ", self.message).split(":", 1)[0]
+        return "-".join(_WORDS.findall(text.lower())[:6]) or "problem"
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """The problem for tools (`kg check --format json`); `column` is None: gba-kg
+        reports lines."""
+        return {
+            "file": self.pos.path,
+            "line": self.pos.line,
+            "column": None,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+    def github(self) -> str:
+        """The problem as a GitHub Actions workflow command, which annotates the line in a
+        pull request (`kg check --format github`).
+
+        >>> print(Problem(SourcePos("data/a.yaml", 4), "bad: x%", "fix it").github())
+        ::error file=data/a.yaml,line=4,title=kg check (bad)::bad: x%25 — fix it
+        """
+        text = f"{self.message} — {self.fix}" if self.fix else self.message
+        where = f"file={_property(self.pos.path)},line={self.pos.line}"
+        title = _property(f"kg check ({self.code})")
+        return f"::{self.severity} {where},title={title}::{_data(text)}"
+
+
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\d+")
+_WORDS = re.compile(r"[a-z]+")
+
+
+def _data(text: str) -> str:
+    """Text escaped for a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """Text escaped for a workflow command's property value."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class GbaKgError(Exception):

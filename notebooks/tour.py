@@ -58,8 +58,13 @@ def find_root(start: Path) -> Path:
     raise SystemExit(f"no gba-kg checkout above {start}: run the notebook inside the repository")
 
 
-ROOT = find_root(Path.cwd().resolve())
+HERE = Path.cwd().resolve()  # the notebook's folder: the links at the end are relative to it
+ROOT = find_root(HERE)
 BUILD = Path(os.environ.get("KG_BUILD", ROOT / "build")).resolve()
+# Work from the repository, as `kg build` does: the outputs name each fact's YAML file by
+# the path the build was given (`data/places.yaml:12`), never by a path of this machine.
+os.chdir(ROOT)
+DATA = Path("data")
 FIGURES = BUILD / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
 print("repository:", ROOT)
@@ -114,7 +119,7 @@ def show(fig: plt.Figure, name: str) -> None:
 # it holds and how much of the interview it quotes.
 
 # %%
-result = kg.build(ROOT / "data", BUILD)
+result = kg.build(DATA, BUILD)
 summary = result.summary
 print(
     f"{summary['entities']} entities, {summary['statements']} statements, "
@@ -389,12 +394,11 @@ links = [
     (focus.name, "Shenzhen and its neighbours · 深圳及其相邻实体"),
     (page.name, "source coverage · 原文覆盖"),
 ]
-here = Path.cwd().resolve()
 display(
     HTML(
         "<ul>"
         + "".join(
-            f'<li><a href="{os.path.relpath(BUILD / f, here)}" target="_blank">{text}</a> '
+            f'<li><a href="{os.path.relpath(BUILD / f, HERE)}" target="_blank">{text}</a> '
             f"<code>{BUILD / f}</code></li>"
             for f, text in links
         )

@@ -26,8 +26,10 @@ def test_public_api_is_pinned() -> None:
         "load",
         "query",
         "read_schema",
+        "schema",
         "stats",
         "view",
+        "watch",
     ]
     for name in kg.__all__:
         assert getattr(kg, name) is not None, name
@@ -36,7 +38,18 @@ def test_public_api_is_pinned() -> None:
 def test_api_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
     # importing a submodule binds its name on its package: no module of kg/ may be named
     # like an API function (kg/build.py once shadowed kg.build)
-    for name in ("build", "check", "coverage", "diff", "export", "load", "query", "stats", "view"):
+    for name in (
+        "build",
+        "check",
+        "coverage",
+        "diff",
+        "export",
+        "load",
+        "query",
+        "schema",
+        "stats",
+        "view",
+    ):
         func = getattr(kg, name)
         assert callable(func) and func.__module__ == "kg.api", name
 

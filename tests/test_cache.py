@@ -139,3 +139,54 @@ def test_the_cli_says_when_nothing_was_rebuilt(data_dir: Path) -> None:
     third = CliRunner().invoke(main, ["build", "data", "--out", "out", "--no-cache"])
     assert third.stdout == first.stdout
     assert not (Path("out") / CACHE_DIR / RECORD).exists()
+
+
+def _outcome(data: Path, cache_from: Path | None) -> object:
+    from kg.api import check
+
+    try:
+        result = check(data, cache_from=cache_from)
+    except KgError as exc:
+        return ("error", exc.report())
+    return (result.summary, [str(w) for w in result.warnings], result.coverage_line)
+
+
+def _state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*") if p.is_file()
+    }
+
+
+EDITS = {
+    "unchanged": ("", ""),
+    "a file that no longer parses": ("type: Railway\n", "type: [Railway\n"),
+    "an unknown type": ("type: Railway\n", "type: Railwya\n"),
+    "a link with one end (SHACL and a rule)": (
+        "connects: [guangzhou, hong-kong, shenzhen]",
+        "connects: [guangzhou]",
+    ),
+    "a label changed": ("en: Guangzhou–Shenzhen–Hong Kong", "en: Guangzhou-Shenzhen-HK"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_check_from_the_build_cache_finds_what_a_clean_check_finds(
+    tmp_path: Path, edit: str
+) -> None:
+    # kg check reads the units `kg build` kept (never writes them) for unchanged files
+    data, out = tmp_path / "data", tmp_path / "build"
+    shutil.copytree(ROOT / "data", data)
+    build(data, out, formats=["nt"], cache=True)
+    old, new = EDITS[edit]
+    transport = data / "transport.yaml"
+    text = transport.read_text(encoding="utf-8")
+    assert old in text
+    transport.write_text(text.replace(old, new, 1), encoding="utf-8")
+    before = _state(out)
+    found = _outcome(data, out)
+    assert found == _outcome(data, None)
+    assert _state(out) == before
+    fails = edit not in ("unchanged", "a label changed")
+    assert isinstance(found, tuple) and (found[0] == "error") == fails
+    if edit.startswith("a link with one end"):
+        assert "at least 2" in found[1] or "two" in found[1], found[1]

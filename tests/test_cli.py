@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from kg.cli import main
+from tests.conftest import ROOT
 
 SUMMARY = """\
 data: all checks passed
@@ -102,3 +106,89 @@ def test_every_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0
         assert f"Example: kg {command}" in result.stdout
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_kg_help_imports_no_heavy_library() -> None:
+    # each command imports what it runs: `kg --help` pays for click alone
+    loaded = _loaded_after("import kg.cli")
+    heavy = {"pyvis", "IPython", "networkx", "pyshacl", "rdflib", "pyoxigraph", "jinja2", "rich"}
+    assert not loaded & heavy
+
+
+def test_kg_check_imports_neither_the_explorer_nor_pyshacl() -> None:
+    loaded = _loaded_after("import kg.api; kg.api.check('data')")
+    assert not loaded & {"pyvis", "IPython", "networkx", "pyshacl", "jinja2", "rich"}
+
+
+def _bad_file(data_dir: Path) -> None:
+    (data_dir / "a.yaml").write_text(
+        "source: mini-source\n"
+        "entities:\n"
+        "  - id: port\n"
+        "    type: Prot\n"
+        "    label: {zh: 港, en: Port}\n"
+        '    quote: "深圳宝安国际机场"\n',
+        encoding="utf-8",
+    )
+
+
+def test_check_format_json_gives_every_problem_for_tools(data_dir: Path) -> None:
+    _bad_file(data_dir)
+    result = CliRunner().invoke(main, ["check", "data", "--format", "json"])
+    assert result.exit_code == 1
+    assert result.stderr == "1 problem found\n"
+    assert json.loads(result.stdout) == {
+        "ok": False,
+        "problems": [
+            {
+                "file": "data/a.yaml",
+                "line": 4,
+                "column": None,
+                "severity": "error",
+                "code": "unknown-type",
+                "message": "unknown type 'Prot'",
+                "fix": "did you mean 'Port' or 'Post'?",
+            }
+        ],
+        "summary": None,
+    }
+    (data_dir / "a.yaml").unlink()
+    good = CliRunner().invoke(main, ["check", "data", "--format", "json"])
+    assert good.exit_code == 0
+    report = json.loads(good.stdout)
+    assert report["ok"] is True and report["problems"] == []
+    assert report["summary"]["entities"] == 9
+
+
+def test_check_format_github_annotates_the_lines(data_dir: Path) -> None:
+    _bad_file(data_dir)
+    result = CliRunner().invoke(main, ["check", "data", "--format", "github"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "::error file=data/a.yaml,line=4,title=kg check (unknown-type)::"
+        "unknown type 'Prot' — did you mean 'Port' or 'Post'?\n"
+    )
+
+
+def test_the_pre_commit_hooks_run_real_commands(data_dir: Path) -> None:
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["kg-check", "kg-schema"]
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        words = shlex.split(hook["entry"])
+        assert words[0] == "kg"
+        (data_dir.parent / "ontology").mkdir(exist_ok=True)
+        result = CliRunner().invoke(main, words[1:])
+        assert result.exit_code == 0, result.output
+    assert (data_dir.parent / "ontology" / "data.schema.json").is_file()

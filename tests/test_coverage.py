@@ -70,6 +70,30 @@ def test_sentences_end_at_end_marks_and_line_breaks_and_keep_closing_quotes() ->
     ]
 
 
+def test_sentences_end_at_full_width_marks_too() -> None:
+    # full-width ！？； (U+FF01, U+FF1F, U+FF1B) as a source written with them has them,
+    # and a full-width closing bracket （U+FF09） stays with its sentence
+    text = "大家鼓掌！真的吗？是的；（好。）再见"
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "大家鼓掌！",
+        "真的吗？",
+        "是的；",
+        "（好。）",
+        "再见",
+    ]
+
+
+def test_the_article_ends_at_a_source_line_with_a_full_width_colon() -> None:
+    text = "正文。\n来源：读特 查看原文\n广告"
+    assert text[article_end(text) :].startswith("来源：读特")
+
+
+def test_a_full_width_question_mark_opens_a_section() -> None:
+    text = "标题\n\n导语。\n\n成效如何？\n\n一是甲。\n"
+    starts = section_starts(text, len(text))
+    assert [text[a : a + 5] for a, _ in starts] == ["标题\n\n导", "成效如何？"]
+
+
 def test_sections_open_at_questions_and_list_announcements() -> None:
     text = (
         "标题\n\n导语。\n\n重点从五个方面支持:\n\n一是甲。\n\n二是乙。\n\n"

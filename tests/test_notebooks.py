@@ -69,3 +69,11 @@ def test_the_notebook_runs_from_a_clean_kernel(
         ]
         assert "CJK font:" in text or "WARNING: no CJK font" in text
         assert (tmp_path / "build" / "coverage.html").is_file()
+        # nothing it writes names a path of this machine: the outputs name each fact's
+        # YAML file as `kg build` does (data/places.yaml:12)
+        machine = [str(ROOT.resolve()).encode(), str(tmp_path.resolve()).encode()]
+        for written in (tmp_path / "build").rglob("*"):
+            if written.is_file() and written.suffix != ".png":
+                data = written.read_bytes()
+                assert not any(m in data for m in machine), written
+        assert b"data/places.yaml:" in (tmp_path / "build" / "network.html").read_bytes()

@@ -70,3 +70,22 @@ def test_every_range_and_domain_is_a_known_class_or_datatype() -> None:
             assert cls in SCHEMA.classes, (prop.key, cls)
         if not prop.is_object_property:
             assert prop.datatypes, prop.key
+
+
+def test_the_ontology_and_shapes_read_by_pyoxigraph_are_what_rdflib_reads() -> None:
+    from rdflib import Graph, Literal
+    from rdflib.compare import isomorphic
+
+    from kg.pipeline.ontology import default_ontology_dir, read_turtle
+
+    for name in ("gba.ttl", "shapes.ttl"):
+        path = default_ontology_dir() / name
+        expected = Graph().parse(path, format="turtle")
+        got = read_turtle(path)
+        assert isomorphic(expected, got), name
+
+        def literals(graph: Graph) -> list[tuple[str, str, str]]:
+            found = [o for o in graph.objects() if isinstance(o, Literal)]
+            return sorted((str(o), str(o.datatype), str(o.language)) for o in found)
+
+        assert literals(expected) == literals(got), name

@@ -318,7 +318,8 @@ def test_query_table_shows_labels(built: Path) -> None:
         main, ["query", "links-of-place", "-p", "place=zhongshan", "--build", str(built)]
     )
     assert result.exit_code == 0, result.stderr
-    assert "中山 · Zhongshan" in result.stdout and "(gbr:zhongshan)" in result.stdout
+    assert "Zhongshan" in result.stdout and "(gbr:zhongshan)" in result.stdout
+    assert "中山" not in result.stdout  # one language per table (--lang en by default)
 
 
 def test_query_from_a_file_and_construct_as_turtle(built: Path, tmp_path: Path) -> None:
@@ -342,10 +343,30 @@ def test_query_without_a_built_graph_says_how_to_make_one(tmp_path: Path) -> Non
     )
 
 
-def test_query_unknown_saved_name(built: Path) -> None:
+def test_query_unknown_saved_name_suggests_the_closest(built: Path) -> None:
     result = CliRunner().invoke(main, ["query", "metrix", "--build", str(built)])
     assert result.exit_code == 2
-    assert "no saved question 'metrix'" in result.stderr
+    assert result.stderr == "kg query: no saved question 'metrix' — did you mean 'metrics'?\n"
+
+
+def test_query_unknown_saved_name_far_from_any_lists_them(built: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "qqqq", "--build", str(built)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kg query: no saved question 'qqqq' — saved questions: about,")
+
+
+def test_a_saved_question_without_its_parameter_is_an_error_naming_it(built: Path) -> None:
+    # unbound, ?place would match every place: every row, silently
+    result = CliRunner().invoke(main, ["query", "links-of-place", "--build", str(built)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "kg query: 'links-of-place' needs its parameter 'place' "
+        "(id: A place's id (e.g. shenzhen)) — give it as place=…\n"
+    )
+    both = CliRunner().invoke(main, ["query", "co-built", "--build", str(built)])
+    assert both.exit_code == 2
+    assert "needs the parameters 'city' (id: " in both.stderr
+    assert "give each as city=… partner=…" in both.stderr
 
 
 def test_query_bad_param_syntax_is_a_usage_error(built: Path) -> None:
@@ -428,3 +449,56 @@ def test_a_table_prints_markup_in_the_data_as_text() -> None:
     answer = Answer("select", ["l"], [[ox.Literal(label)]])
     table = render_table(answer, width=200)
     assert label in table
+
+
+def _table(built: Path, *args: str) -> str:
+    result = CliRunner().invoke(
+        main, ["query", *args, "--build", str(built)], env={"COLUMNS": "240"}
+    )
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def _headers(table: str) -> list[str]:
+    line = next(row for row in table.splitlines() if row.startswith("┃"))
+    return [cell.strip() for cell in line.strip("┃").split("┃")]
+
+
+def test_a_table_is_in_one_language_without_repeated_columns(built: Path) -> None:
+    # the question projects ?link and its zh label ?link_zh: the table shows ?link once,
+    # with its label in the table's language, and the zh labels of the places it also
+    # connects (a GROUP_CONCAT) as their en labels
+    en = _table(built, "links-of-place", "-p", "place=shenzhen")
+    assert _headers(en) == ["place", "link", "also_connects"]
+    assert "Guangzhou–Shenzhen–Hong Kong Express Rail Link" in en
+    assert "Hong Kong, Guangzhou" in en
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in en)  # no Chinese character at all
+    zh = _table(built, "links-of-place", "-p", "place=shenzhen", "--lang", "zh")
+    assert _headers(zh) == ["place", "link", "also_connects"]
+    assert "广深港高铁" in zh and "Express Rail" not in zh and "香港、广州" in zh
+
+
+def test_of_two_label_columns_a_table_shows_the_one_in_its_language(built: Path) -> None:
+    en = _table(built, "people-and-posts")
+    assert _headers(en) == ["person", "post", "organization", "as_of"]
+    assert "Duite reporter" in en and "读特记者" not in en
+    zh = _table(built, "people-and-posts", "--lang", "zh")
+    assert _headers(zh) == ["person", "post", "organization", "as_of"]
+    assert "读特记者" in zh and "Duite reporter" not in zh
+
+
+def test_csv_keeps_every_column_in_both_languages(built: Path) -> None:
+    out = CliRunner().invoke(
+        main,
+        [
+            "query",
+            "links-of-place",
+            "-p",
+            "place=shenzhen",
+            "--format",
+            "csv",
+            "--build",
+            str(built),
+        ],
+    )
+    assert out.stdout.splitlines()[0] == "place,link,link_zh,also_connects"

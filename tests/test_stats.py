@@ -63,3 +63,31 @@ def test_orphans_are_the_entities_alone_in_the_explorer() -> None:
     expected = sorted(n for n in net.nodes if not any(m != n for m in alone.neighbors(n)))
     assert [o["id"] for o in kg.stats(result).orphans] == expected
     assert expected == ["central-civilisation-office", "fifth-plenary-session-19th-cpc"]
+
+
+def test_one_count_of_quotes_in_the_build_stats_and_coverage(tmp_path: Path) -> None:
+    # data/ has a named quote that no fact cites: it is checked, but it is no passage of
+    # the graph, so no count may include it (the build once said 222 where stats said 221)
+    result = kg.check(ROOT / "data")
+    passages = kg.stats(result).passages
+    in_coverage = sum(len(s.passages) for s in kg.coverage(result).sources)
+    cached = kg.build(ROOT / "data", tmp_path, formats=["nt"], cache=True)
+    replayed = kg.build(ROOT / "data", tmp_path, formats=["nt"], cache=True)
+    assert replayed.cached
+    assert (
+        result.quotes_checked
+        == cached.quotes_checked
+        == replayed.quotes_checked
+        == passages
+        == in_coverage
+        == 221
+    )
+    # the pipeline's own steps, for library users who walk them one by one, count the same
+    from kg.pipeline.load import SOURCES_DIR
+    from kg.pipeline.quotes import read_sources
+    from kg.pipeline.validate import check_facts
+
+    walked = check_facts(
+        kg.load(ROOT / "data"), kg.read_schema(), read_sources(ROOT / "data" / SOURCES_DIR)
+    )
+    assert walked.quotes_checked == 221

@@ -10,14 +10,13 @@ Data reaches the page only as JSON inside a `<script type="application/json">` e
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-import pyvis
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from kg.explorer.layout import DRAW_LIMIT, layout
@@ -26,7 +25,20 @@ from kg.namespaces import GBA
 from kg.pipeline.ontology import Schema
 from kg.runtime import collector
 
-_VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@functools.cache
+def _vis() -> Path:
+    """The folder of vis-network in the pyvis wheel, found without importing pyvis (whose
+    `__init__` imports IPython: a third of a second that no command needs)."""
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("pyvis is not installed: it ships the explorer's vis-network")
+    return Path(spec.origin).parent / "templates" / "lib" / "vis-9.1.2"
+
+
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -152,8 +164,8 @@ def _render(
     page = _template().render(
         title=title,
         data=_DATA_MARK,
-        vis_js=(_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
-        vis_css=(_VIS / "vis-network.css").read_text(encoding="utf-8"),
+        vis_js=(_vis() / "vis-network.min.js").read_text(encoding="utf-8"),
+        vis_css=(_vis() / "vis-network.css").read_text(encoding="utf-8"),
         node_count=len(nodes),
         edge_count=len(pairs),
         limit=draw_limit if limited else None,

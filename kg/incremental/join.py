@@ -203,7 +203,6 @@ def join(
     warnings = [w for u in units for w in u.warnings] + check_across([u.across for u in units])
     if any(not p.is_warning for p in warnings):
         raise KgError(warnings)
-    found = {key for u in units for key in u.across.found}
     counts: Counter[str] = Counter()
     for unit in units:
         counts.update(unit.classes)
@@ -223,7 +222,7 @@ def join(
     return Linked(
         built=join_parts(parts, schema, blocks, order),
         entities_per_class=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        quotes_checked=len(found),
+        quotes_checked=len({(m.source, m.start, m.end) for u in units for m in u.matches}),
         warnings=tuple(sorted(set(warnings))),
         matches=[m for u in units for m in u.matches],
         _keep={names[u.path]: u for u in units},

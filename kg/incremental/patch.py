@@ -23,8 +23,7 @@ import re
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kg.outputs.export import (
     GRAPHML_TAIL,
@@ -40,6 +39,9 @@ from kg.outputs.export import (
 )
 from kg.pipeline.build import Built
 from kg.pipeline.ontology import Schema
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)

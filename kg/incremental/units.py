@@ -17,14 +17,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-
-import networkx as nx
+from typing import TYPE_CHECKING, TypeVar
 
 from kg.errors import KgError, Problem
 from kg.facts import Facts, NamedQuote
 from kg.incremental import join as joining
-from kg.incremental import network_parts
 from kg.incremental.join import MOST_CHANGED, Linked, objects
 from kg.incremental.patch import file_state, patched_graphml
 from kg.incremental.records import (
@@ -46,6 +43,9 @@ from kg.pipeline.quotes import QuoteMatch, SourceText
 from kg.pipeline.validate import OtherFiles, check_file
 from kg.runtime import collector
 from kg.runtime.forked import in_two
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -107,6 +107,8 @@ class Gathered:
         other parts are made, and written into `spool` for `Linked.save`. They are made
         from the joined `graph` if given (once `Linked.keep` has let the units' triples
         go), else from a graph of just the triples of their units."""
+        from kg.incremental import network_parts  # networkx: only for the explorer
+
         with collector.paused():
             return network_parts.network(self, schema, texts, spool, graph)
 

@@ -20,20 +20,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from xml.etree import ElementTree
 
-import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from kg.explorer.network import network_graph
-from kg.explorer.page import render_network_parts
 from kg.facts import SourcePos
 from kg.namespaces import PREFIXES
 from kg.pipeline.build import Built
 from kg.pipeline.ontology import Schema
 from kg.runtime.forked import in_two
+
+if TYPE_CHECKING:  # networkx and the explorer are imported where a network is made
+    import networkx as nx
 
 MANIFEST = "manifest.json"
 
@@ -90,6 +90,8 @@ class Graphs:
     @cached_property
     def network(self) -> nx.MultiDiGraph:
         """Entities and the relations between them."""
+        from kg.explorer.network import network_graph
+
         graph = cast(Graph, self.built.view)  # the read API network_graph uses
         return network_graph(graph, self.schema, self.positions, self.texts)
 
@@ -312,6 +314,8 @@ def _graphml_by_networkx(
     nodes: list[tuple[str, list[tuple[str, Any]]]],
     edges: list[tuple[str, str, str, list[tuple[str, Any]]]],
 ) -> bytes:
+    import networkx as nx
+
     flat = nx.MultiDiGraph()
     for node, data in nodes:
         flat.add_node(node, **dict(data))
@@ -324,6 +328,8 @@ def _graphml_by_networkx(
 
 def write_html(graphs: Graphs) -> Iterator[bytes]:
     """The interactive network view (vis-network, inlined; opens offline), in chunks."""
+    from kg.explorer.page import render_network_parts
+
     for part in render_network_parts(graphs.network, graphs.schema):
         yield part.encode("utf-8")
 

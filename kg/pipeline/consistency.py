@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-import networkx as nx
-
 from kg.errors import WARNING, Problem
 from kg.facts import SourcePos
 
@@ -106,6 +104,27 @@ def fold_label(text: str, lang: str) -> str:
     return text.casefold()
 
 
+def _has_cycle(edges: Iterable[tuple[str, str, SourcePos]]) -> bool:
+    """Whether the directed `edges` go round somewhere (Kahn's algorithm: a graph without a
+    cycle can be emptied by removing, again and again, the nodes nothing points at)."""
+    targets: dict[str, set[str]] = defaultdict(set)
+    into: dict[str, int] = defaultdict(int)
+    for source, target, _ in edges:
+        if target not in targets[source]:
+            targets[source].add(target)
+            into[target] += 1
+    free = [n for n in targets if not into[n]]
+    left = len(set(targets) | set(into))
+    while free:
+        node = free.pop()
+        left -= 1
+        for target in targets.get(node, ()):
+            into[target] -= 1
+            if not into[target]:
+                free.append(target)
+    return left > 0
+
+
 def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[Problem]:
     """For each property marked `kg:acyclic` (`acyclic`: its key, an edge, where it was
     written), one cycle per strongly connected group of entities, edge by edge with its
@@ -115,6 +134,10 @@ def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[P
     for key, source, target, pos in acyclic:
         by_prop[key].append((source, target, pos))
     for key, edges in sorted(by_prop.items()):
+        if not _has_cycle(edges):
+            continue
+        import networkx as nx  # to name each cycle; most data has none
+
         graph = nx.DiGraph()
         for source, target, pos in sorted(edges, key=lambda e: e[2]):
             if not graph.has_edge(source, target):

@@ -131,6 +131,14 @@ class Question:
                 raise ValueError(
                     f"parameter '{name}' takes {param.kind}: '{value}' is not {exc}"
                 ) from None
+        missing = [p for p in self.params if p.name not in values]
+        if missing:  # unbound, the variable matches anything: every row, silently
+            needs = "; ".join(f"'{p.name}' ({p.kind}: {p.description})" for p in missing)
+            raise ValueError(
+                f"'{self.name}' needs {'its parameter' if len(missing) == 1 else 'the parameters'}"
+                f" {needs} — give {'it' if len(missing) == 1 else 'each'} as "
+                f"{' '.join(f'{p.name}=…' for p in missing)}"
+            )
         return out
 
 

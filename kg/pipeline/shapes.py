@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Literal as Choice
 
 import pyoxigraph as ox
-from pyshacl import validate
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -25,7 +24,7 @@ from rdflib.term import Node
 from kg.errors import Problem
 from kg.facts import SourcePos
 from kg.pipeline.build import Built
-from kg.pipeline.ontology import SHAPES_FILE, default_ontology_dir
+from kg.pipeline.ontology import SHAPES_FILE, default_ontology_dir, read_turtle
 from kg.pipeline.shacl import (
     ShapeResult,
     UnsupportedShapeError,
@@ -46,9 +45,7 @@ log = logging.getLogger(__name__)
 
 def read_shapes(ontology_dir: str | Path | None = None) -> Graph:
     """The shapes graph of `ontology_dir/shapes.ttl`."""
-    graph = Graph()
-    graph.parse(Path(ontology_dir or default_ontology_dir()) / SHAPES_FILE, format="turtle")
-    return graph
+    return read_turtle(Path(ontology_dir or default_ontology_dir()) / SHAPES_FILE)
 
 
 def check_shapes(
@@ -115,6 +112,8 @@ def pyshacl_results(graph: Graph, shapes: Graph) -> list[ShapeResult]:
 
 
 def _pyshacl(graph: Graph, shapes: Graph) -> tuple[bool, list[ShapeResult]]:
+    from pyshacl import validate  # the reference: only for shapes the engine refuses
+
     conforms_, report, _ = validate(
         graph,
         shacl_graph=shapes,

@@ -64,7 +64,15 @@ def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) ->
     if any(not p.is_warning for p in problems):
         raise KgError(problems)
     entities = tuple(sorted((e for c in checked for e in c.entities), key=lambda e: e.id))
-    found = len({key for c in checked for key in c.across.found})
+    # one count of quotes everywhere: the passages that are evidence for some fact, as the
+    # graph's evidence nodes (`kg stats`) and `kg coverage` count them
+    found = len(
+        {
+            (m.source, m.start, m.end)
+            for e in entities
+            for m in (*e.evidence, *(m for st in e.statements for m in st.evidence))
+        }
+    )
     return Checked(entities, found, sources, tuple(sorted(set(problems))))
 
 

@@ -2,22 +2,24 @@
 
 The rules, applied to every source text (`data/sources/ID.txt`):
 
-- **Where the article ends.** The article ends at the first line that starts with `来源:` or
-  `来源:` (`END_MARKER`), the republisher's credit line ("来源:读特 查看原文"). That line and
-  everything after it (ads, app prompts, comments) is page furniture: shown greyed, never
-  counted. A text with no such line is all article.
-- **Sentences.** The article is split after 。!?; (and their ASCII forms) and at line breaks;
-  closing quotation marks and brackets right after an end mark stay with their sentence.
+- **Where the article ends.** The article ends at the first line that starts with `来源` and
+  a colon, ASCII or full-width (U+FF1A) (`END_MARKER`), the republisher's credit line
+  ("来源:读特 查看原文"). That line and everything after it (ads, app prompts, comments) is
+  page furniture: shown greyed, never counted. A text with no such line is all article.
+- **Sentences.** The article is split after the ideographic full stop (U+3002), after the
+  full-width exclamation mark, question mark and semicolon (U+FF01, U+FF1F, U+FF1B) and their
+  ASCII forms, and at line breaks; closing quotation marks and brackets right after an end
+  mark stay with their sentence.
 - **Substantive sentences** have at least `MIN_CHARS` letters or digits (punctuation and
   spaces are not counted); shorter ones (a byline, a short caption) are shown but not counted.
 - **Covered.** A sentence is covered when any quote (an evidence node's `oa:start`–`oa:end`)
   overlaps it by at least one character.
 - **Sections.** Paragraphs are the non-empty lines. The first section (导语, the intro) runs to
   the first paragraph that announces a list ("五个方面", "三方面": a Chinese numeral, an
-  optional 个, then 方面) or contains a question mark (? or ?, a reporter's question). After
-  that, each paragraph with a question mark, or announcing a list, opens the next section,
-  except while the open section has no numbered item yet (a paragraph starting
-  "一是", "二是", …): the question and the announcement that follows it belong together.
+  optional 个, then 方面) or contains a question mark (ASCII or U+FF1F, a reporter's
+  question). After that, each paragraph with a question mark, or announcing a list, opens
+  the next section, except while the open section has no numbered item yet (a paragraph
+  starting "一是", "二是", …): the question and the announcement that follows belong together.
   A section is named after its numbered items: "五个方面" for 一是 … 五是.
 """
 
@@ -31,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import Graph, URIRef
 
 from kg.facts import SourcePos
@@ -41,18 +42,19 @@ from kg.pipeline.graph_view import GraphView
 from kg.pipeline.ontology import Schema
 from kg.pipeline.quotes import QuoteMatch
 
-END_MARKER = re.compile(r"^[ \t\u3000]*来源[::]", re.M)
+END_MARKER = re.compile("^[ \t\u3000]*来源[:\uff1a]", re.M)
 """The line that ends the article: the source credit; page furniture follows it."""
-SENTENCE_END = "。!?;!?;"
-"""Characters that end a sentence (a line break ends one too)."""
-CLOSERS = "”’」』)》〉】\"')"
+SENTENCE_END = "\u3002\uff01\uff1f\uff1b!?;"
+"""Characters that end a sentence: the ideographic full stop, the full-width and the ASCII
+`!?;` (a line break ends one too)."""
+CLOSERS = "\u201d\u2019\u300d\u300f\uff09\u300b\u3009\u3011\"')"
 """Closing marks kept with the sentence they follow."""
 MIN_CHARS = 8
 """A sentence needs at least this many letters or digits to be substantive."""
 NUMERALS = "一二三四五六七八九十"
 _ITEM = re.compile(rf"^[{NUMERALS}]+是")
 _ANNOUNCE = re.compile(rf"[{NUMERALS}]+个?方面")
-_QUESTION = re.compile(r"[??]")
+_QUESTION = re.compile("[?\uff1f]")
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -424,6 +426,8 @@ def _measure(sc: SourceCoverage) -> None:
 def render_coverage(coverage: Coverage, title: str = "gba-kg source coverage") -> str:
     """`coverage` as one offline HTML page: every source's text with its quoted passages
     highlighted and linked to the facts they support, and a table per section."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
     template = env.get_template("coverage.html")
     return template.render(

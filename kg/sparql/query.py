@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDFS
 
-from kg.errors import QueryError
+from kg.errors import QueryError, did_you_mean
 from kg.namespaces import ID, PREFIXES
 from kg.pipeline.questions import Question, default_queries_dir, parse_question, read_questions
 from kg.sparql.results import Answer, collect
@@ -57,8 +57,9 @@ def resolve_question(
     if text_or_name in saved:
         return saved[text_or_name]
     if "{" not in text_or_name and " " not in text_or_name.strip():
-        close = ", ".join(sorted(saved)) or "none"
-        raise QueryError(f"no saved question '{text_or_name}' (saved questions: {close})")
+        names = sorted(saved)
+        hint = did_you_mean(text_or_name, names) or f"saved questions: {', '.join(names) or 'none'}"
+        raise QueryError(f"no saved question '{text_or_name}' — {hint}")
     return parse_question(text_or_name, "query")
 
 
@@ -109,6 +110,21 @@ def _syntax_message(name: str, text: str, error: str) -> str:
 
 _DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
 _USED = re.compile(r"(?<![\w?$:@.-])([A-Za-z][\w-]*)?:")
+
+
+def label_names(store: ox.Store) -> dict[str, str]:
+    """Each zh label that names one entity → that entity's en label (for en tables)."""
+    label = ox.NamedNode(str(RDFS.label))
+    both: dict[str, dict[str, str]] = {}
+    for quad in store.quads_for_pattern(None, label, None):
+        obj = quad.object
+        if isinstance(obj, ox.Literal) and obj.language in ("zh", "en"):
+            both.setdefault(str(quad.subject), {})[obj.language] = obj.value
+    found: dict[str, set[str]] = {}
+    for names in both.values():
+        if "zh" in names and "en" in names:
+            found.setdefault(names["zh"], set()).add(names["en"])
+    return {zh: next(iter(en)) for zh, en in sorted(found.items()) if len(en) == 1}
 
 
 def label_index(store: ox.Store, answer: Answer) -> dict[str, tuple[str, str]]:

@@ -32,6 +32,7 @@ class Answer:
     triples: list[ox.Triple] = field(default_factory=list)
     truncated: bool = False  # rows or triples were cut at the row cap
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # IRI → (zh, en), for tables
+    names: dict[str, str] = field(default_factory=dict)  # an entity's zh label → its en label
 
 
 def collect(result: object, max_rows: int | None = None) -> Answer:
@@ -201,8 +202,17 @@ GRAPH_FORMATS = {
 """Formats for CONSTRUCT and DESCRIBE answers."""
 
 
-def render_table(answer: Answer, width: int = 100) -> str:
-    """A table for people: IRIs shortened with their zh and en labels, long text wrapped."""
+LANGUAGES = ("zh", "en")
+"""The languages a table can be printed in (`kg query --lang`)."""
+
+
+def render_table(answer: Answer, width: int = 100, lang: str = "en") -> str:
+    """A table for people, in one language (`lang`, zh or en): an IRI shows its label in
+    that language and its short name; a column that only repeats the label of an IRI in
+    another column is left out, and of two columns `X_zh` and `X_en` only the one in `lang`
+    is shown, as `X` (a header `X_zh` or `X_en` alone reads `X` too). In an en table, a
+    text made only of entities' zh labels (a `GROUP_CONCAT` of them, joined by U+3001) shows
+    their en labels (`Answer.names`). Long text wraps."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -211,11 +221,16 @@ def render_table(answer: Answer, width: int = 100) -> str:
         return "yes\n" if answer.boolean else "no\n"
     if answer.kind == "graph":
         return write_turtle(answer).decode("utf-8")
+    shown = _shown_columns(answer, lang)
     table = Table(show_lines=False, header_style="bold", expand=False)
-    for variable in answer.variables:
-        table.add_column(variable, overflow="fold")
+    for _, header in shown:
+        table.add_column(header, overflow="fold")
+    pick = 0 if lang == "zh" else 1
     for row in answer.rows:  # as Text: data is never read as rich markup
-        table.add_row(*(Text(_cell(t, answer.labels)) for t in row))
+        cells = [_cell(row[i], answer.labels, pick) for i, _ in shown]
+        if lang == "en":
+            cells = [_in_english(c, answer.names) for c in cells]
+        table.add_row(*(Text(c) for c in cells))
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     console.print(table)
     rows = len(answer.rows)
@@ -228,14 +243,59 @@ def render_table(answer: Answer, width: int = 100) -> str:
     return out.getvalue()
 
 
-def _cell(term: Term | None, labels: dict[str, tuple[str, str]]) -> str:
+def _shown_columns(answer: Answer, lang: str) -> list[tuple[int, str]]:
+    """The columns a table in `lang` shows, as (index, header)."""
+    names = answer.variables
+    iri_columns = [
+        i for i in range(len(names)) if any(isinstance(r[i], ox.NamedNode) for r in answer.rows)
+    ]
+
+    def repeats_a_label(i: int) -> bool:  # every value is the label of the row's IRI next to it
+        for j in iri_columns:
+            if j != i and all(_is_label_of(r[i], r[j], answer.labels) for r in answer.rows):
+                return True
+        return False
+
+    shown: list[tuple[int, str]] = []
+    for i, name in enumerate(names):
+        if answer.rows and i not in iri_columns and repeats_a_label(i):
+            continue
+        stem, _, tag = name.rpartition("_")
+        if tag in LANGUAGES and stem:
+            if tag != lang and all(f"{stem}_{t}" in names for t in LANGUAGES):
+                continue
+            name = stem if stem not in names else name
+        shown.append((i, name))
+    return shown
+
+
+_LIST_MARK = "\u3001"  # the ideographic comma a GROUP_CONCAT of zh labels is joined with
+
+
+def _in_english(text: str, names: dict[str, str]) -> str:
+    """`text` with its entities' en labels, when it is made only of entities' zh labels."""
+    parts = text.split(_LIST_MARK)
+    if not text or not all(part in names for part in parts):
+        return text
+    return ", ".join(names[part] for part in parts)
+
+
+def _is_label_of(value: Term | None, term: Term | None, labels: dict[str, tuple[str, str]]) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, ox.Literal) or not isinstance(term, ox.NamedNode):
+        return False
+    return value.value in labels.get(term.value, ())
+
+
+def _cell(term: Term | None, labels: dict[str, tuple[str, str]], pick: int = 1) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
         name = shorten(term.value)
-        zh, en = labels.get(term.value, ("", ""))
-        shown = " · ".join(x for x in (zh, en) if x)
-        return f"{shown}\n({name})" if shown else name
+        both = labels.get(term.value, ("", ""))
+        label = both[pick] or both[1 - pick]
+        return f"{label}\n({name})" if label else name
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Triple):
