@@ -1,14 +1,22 @@
-"""A seeded layout of the explorer's network, computed when the page is written, so the same
-graph always opens in the same arrangement (`layout`); none for a network of more than
-`DRAW_LIMIT` entities, which the page does not draw whole."""
+"""The explorer's arrangement of a network, computed when the page is written, so the same
+graph always opens in the same arrangement; none for a network of more than `DRAW_LIMIT`
+entities, which the page does not draw whole.
+
+The page opens on an overview (`overview`): the network's groups, each drawn as a disc with
+its seed in the middle and its members around it. The seeds are the entities of the
+ontology's grouping classes (`kg:viewGroup`) and the hubs (the entities with far more
+relations than the rest); every other entity joins the seed it is fewest relations away
+from. `layout` is a seeded force-directed layout, kept for library users.
+"""
 
 from __future__ import annotations
 
 import itertools
 import math
 import random
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -24,12 +32,170 @@ computed for it."""
 _AHEAD = ((1, -1), (1, 0), (1, 1), (0, 1))  # half of a grid cell's neighbours
 
 
-def network_layout(net: nx.MultiDiGraph, draw_limit: int = DRAW_LIMIT) -> dict[str, Any]:
-    """The explorer's positions of `net`'s nodes, as `render_network` places them; none for
-    a network of more than `draw_limit` nodes, which the page does not draw whole."""
+HUB_SHARE = 4
+"""A hub has at least a `HUB_SHARE`th of the best-connected entity's relations, and at least
+`HUB_MIN`; at most `HUB_MAX` entities are hubs."""
+HUB_MIN = 8
+HUB_MAX = 5
+SPACING = 40
+"""Pixels between two members of a group's disc."""
+
+
+@dataclass
+class Overview:
+    """The groups of a network and where the page draws each entity at first."""
+
+    hubs: list[str]  # best connected first
+    groups: list[str]  # the grouping classes' entities, in the ontology's order, then by id
+    group_of: dict[str, str]  # every entity → its seed (a hub, a group, or a component's own)
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def network_layout(
+    net: nx.MultiDiGraph,
+    group_rank: Mapping[str, int] | None = None,
+    draw_limit: int = DRAW_LIMIT,
+) -> dict[str, Any]:
+    """The explorer's positions of `net`'s nodes, as `render_network` places them (the
+    overview, with `group_rank`: kind → order of the grouping classes); none for a network
+    of more than `draw_limit` nodes, which the page does not draw whole."""
     if net.number_of_nodes() > draw_limit:
         return {}
-    return layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
+    kinds = {n: str(k) for n, k in net.nodes(data="kind")}
+    return dict(overview(sorted(net.nodes), net.edges(), kinds, group_rank or {}).positions)
+
+
+def overview(
+    nodes: list[str],
+    edges: Iterable[tuple[str, str]],
+    kinds: Mapping[str, str],
+    group_rank: Mapping[str, int],
+) -> Overview:
+    """The groups of the network of `nodes` (sorted) and `edges`, and their arrangement.
+
+    The seeds are the hubs and the entities of a kind in `group_rank`; each other entity
+    joins the seed it is fewest relations away from (a grouping entity before a hub, then
+    in seed order), never reached through another seed. A connected part with no seed has
+    its best-connected entity as seed; single entities and pairs share one disc.
+    """
+    neighbours: dict[str, set[str]] = {n: set() for n in nodes}
+    for u, v in edges:
+        if u != v:
+            neighbours[u].add(v)
+            neighbours[v].add(u)
+    degree = {n: len(neighbours[n]) for n in nodes}
+    groups = sorted(
+        (n for n in nodes if kinds.get(n) in group_rank),
+        key=lambda n: (group_rank[kinds[n]], n),
+    )
+    grouping = set(groups)
+    others = sorted((n for n in nodes if n not in grouping), key=lambda n: (-degree[n], n))
+    top = degree[others[0]] if others else 0
+    hubs = [n for n in others[:HUB_MAX] if degree[n] >= max(HUB_MIN, top / HUB_SHARE)]
+    group_of: dict[str, str] = {}
+    seeds = groups + hubs
+    _spread(seeds, neighbours, group_of)
+    rest: list[str] = []
+    parts: list[str] = []
+    for n in others:  # best connected first: a part's seed is its best-connected entity
+        if n in group_of:
+            continue
+        part: dict[str, str] = {}
+        _spread([n], neighbours, part)
+        if len(part) >= 3:
+            parts.append(n)
+            group_of.update(part)
+        else:
+            rest.extend(sorted(part))
+    for n in rest:
+        group_of[n] = ""
+    found = Overview(hubs, groups, group_of)
+    found.positions = _arrange(found, hubs, groups + parts, rest, kinds, neighbours)
+    return found
+
+
+def _spread(seeds: list[str], neighbours: Mapping[str, set[str]], group_of: dict[str, str]) -> None:
+    """Breadth first from all `seeds` at once: each entity not in `group_of` joins the first
+    seed to reach it; a seed is its own, and passes on no other seed's reach."""
+    queue: deque[str] = deque()
+    for seed in seeds:
+        if seed not in group_of:
+            group_of[seed] = seed
+            queue.append(seed)
+    while queue:
+        node = queue.popleft()
+        for m in sorted(neighbours[node]):
+            if m not in group_of:
+                group_of[m] = group_of[node]
+                queue.append(m)
+
+
+def _disc(seed: str | None, members: list[str]) -> tuple[dict[str, tuple[float, float]], float]:
+    """A seed in the middle and its members around it on a sunflower spiral: positions
+    relative to the middle, and the disc's radius."""
+    where: dict[str, tuple[float, float]] = {}
+    first = 0
+    if seed is not None:
+        where[seed] = (0.0, 0.0)
+        first = 1
+    golden = math.pi * (3 - math.sqrt(5))
+    radius = SPACING
+    for i, node in enumerate(members, start=first):
+        r = SPACING * math.sqrt(i + 0.5) + (SPACING if seed is not None else 0)
+        where[node] = (r * math.cos(i * golden), r * math.sin(i * golden))
+        radius = max(radius, r)
+    return where, radius + SPACING
+
+
+def _arrange(
+    found: Overview,
+    hubs: list[str],
+    ringed: list[str],
+    rest: list[str],
+    kinds: Mapping[str, str],
+    neighbours: Mapping[str, set[str]],
+) -> dict[str, tuple[int, int]]:
+    """The hubs' discs side by side in the middle, the other seeds' discs on a ring around
+    them in order (the first at the top, clockwise), and the lone entities below."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for node, seed in found.group_of.items():
+        if seed and node != seed:
+            members[seed].append(node)
+    for seed, group in members.items():  # kind by kind, the best connected first
+        group.sort(key=lambda n: (kinds.get(n, ""), -len(neighbours[n]), n))
+    out: dict[str, tuple[float, float]] = {}
+    discs = {seed: _disc(seed, members[seed]) for seed in hubs + ringed}
+    width = sum(2 * discs[h][1] for h in hubs)
+    x = -width / 2
+    inner = 0.0
+    for h in hubs:
+        where, r = discs[h]
+        for node, (dx, dy) in where.items():
+            out[node] = (x + r + dx, dy)
+        inner = max(inner, abs(x + r) + r)
+        x += 2 * r
+    bottom = inner + 2 * SPACING
+    if ringed:
+        widest = max(discs[s][1] for s in ringed)
+        around = sum(2 * discs[s][1] + SPACING for s in ringed)
+        ring = max(inner + widest + 2 * SPACING, around / (2 * math.pi)) if hubs else 0.0
+        if len(ringed) > 1:
+            ring = max(ring, around / (2 * math.pi))
+        halves = [(discs[s][1] + SPACING / 2) / ring if ring else 0.0 for s in ringed]
+        spare = (2 * math.pi - 2 * sum(halves)) / len(ringed)
+        angle = -math.pi / 2 - halves[0]  # the first disc at the top, then clockwise
+        for seed, half in zip(ringed, halves, strict=True):
+            angle += half
+            cx, cy = ring * math.cos(angle), ring * math.sin(angle)
+            for node, (dx, dy) in discs[seed][0].items():
+                out[node] = (cx + dx, cy + dy)
+            angle += half + spare
+        bottom = ring + widest + 2 * SPACING
+    if rest:
+        where, r = _disc(None, sorted(rest, key=lambda n: (kinds.get(n, ""), n)))
+        for node, (dx, dy) in where.items():
+            out[node] = (dx, bottom + r + dy)
+    return {node: (round(x), round(y)) for node, (x, y) in sorted(out.items())}
 
 
 def layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Any]:
