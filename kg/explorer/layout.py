@@ -39,6 +39,14 @@ HUB_MIN = 8
 HUB_MAX = 5
 SPACING = 40
 """Pixels between two members of a group's disc."""
+WIDE = 1.8
+"""The ring of groups is an ellipse this much wider than high: names are wide, and so are
+screens."""
+NAME_ACROSS = 0.35
+NAME_DOWN = 0.13
+"""The angle a group's name needs on the ring of groups, side by side at its top and bottom
+(divided by the sine of where it is from the side) and one above the other at its sides
+(by the cosine): a name of about 170 by 34 pixels on a ring drawn across 1,150."""
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Overview:
     groups: list[str]  # the grouping classes' entities, in the ontology's order, then by id
     group_of: dict[str, str]  # every entity → its seed (a hub, a group, or a component's own)
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    parts: list[str] = field(default_factory=list)  # the seeds of connected parts with none
 
 
 def network_layout(
@@ -109,7 +118,7 @@ def overview(
             rest.extend(sorted(part))
     for n in rest:
         group_of[n] = ""
-    found = Overview(hubs, groups, group_of)
+    found = Overview(hubs, groups, group_of, parts=parts)
     found.positions = _arrange(found, hubs, groups + parts, rest, kinds, neighbours)
     return found
 
@@ -147,6 +156,37 @@ def _disc(seed: str | None, members: list[str]) -> tuple[dict[str, tuple[float, 
     return where, radius + SPACING
 
 
+def _ring(room: list[float], ring: float) -> tuple[list[float], float]:
+    """Where on the ring of groups (an ellipse `WIDE` times as wide as its height `ring`)
+    each group goes, as angles from the top, clockwise; and the ring's final height.
+
+    A group takes an arc as long as its disc is wide, and, for its name, an angle: names are
+    drawn outward, side by side at the top and bottom, one above the other at the sides, so
+    a name needs a wider angle near the top and bottom. The ring grows until all fit; the
+    angle left over is shared out evenly.
+    """
+
+    def need(at: float, r: float, size: float) -> float:
+        speed = math.hypot(WIDE * size * math.sin(at), size * math.cos(at))
+        name = min(NAME_ACROSS / (abs(math.sin(at)) + 1e-9), NAME_DOWN / (abs(math.cos(at)) + 1e-9))
+        return max(2 * r / speed, name)
+
+    for _ in range(60):
+        angles: list[float] = []
+        at = -math.pi / 2
+        for r in room:
+            step = need(at + need(at, r, ring) / 2, r, ring)
+            angles.append(at + step / 2)
+            at += step
+        total = at + math.pi / 2
+        if total <= 2 * math.pi or max(room) / ring < 0.01:
+            break  # (names that cannot all fit are drawn when zoomed in)
+        ring *= 1.1
+    spare = (2 * math.pi - total) / len(room)
+    angles = [a + i * spare for i, a in enumerate(angles)]
+    return [a - math.pi / 2 - angles[0] for a in angles], ring  # the first at the top
+
+
 def _arrange(
     found: Overview,
     hubs: list[str],
@@ -155,8 +195,8 @@ def _arrange(
     kinds: Mapping[str, str],
     neighbours: Mapping[str, set[str]],
 ) -> dict[str, tuple[int, int]]:
-    """The hubs' discs side by side in the middle, the other seeds' discs on a ring around
-    them in order (the first at the top, clockwise), and the lone entities below."""
+    """The hubs' discs side by side in the middle, the other seeds' discs on a ring (an
+    ellipse) around them in order, the first at the top, clockwise; the lone entities below."""
     members: dict[str, list[str]] = defaultdict(list)
     for node, seed in found.group_of.items():
         if seed and node != seed:
@@ -176,20 +216,14 @@ def _arrange(
         x += 2 * r
     bottom = inner + 2 * SPACING
     if ringed:
-        widest = max(discs[s][1] for s in ringed)
-        around = sum(2 * discs[s][1] + SPACING for s in ringed)
-        ring = max(inner + widest + 2 * SPACING, around / (2 * math.pi)) if hubs else 0.0
-        if len(ringed) > 1:
-            ring = max(ring, around / (2 * math.pi))
-        halves = [(discs[s][1] + SPACING / 2) / ring if ring else 0.0 for s in ringed]
-        spare = (2 * math.pi - 2 * sum(halves)) / len(ringed)
-        angle = -math.pi / 2 - halves[0]  # the first disc at the top, then clockwise
-        for seed, half in zip(ringed, halves, strict=True):
-            angle += half
-            cx, cy = ring * math.cos(angle), ring * math.sin(angle)
+        room = [discs[s][1] + SPACING / 2 for s in ringed]
+        widest = max(room)
+        ring = inner + widest + 2 * SPACING if hubs else widest
+        angles, ring = _ring(room, ring) if len(ringed) > 1 else ([-math.pi / 2], ring)
+        for seed, angle in zip(ringed, angles, strict=True):
+            cx, cy = WIDE * ring * math.cos(angle), ring * math.sin(angle)
             for node, (dx, dy) in discs[seed][0].items():
                 out[node] = (cx + dx, cy + dy)
-            angle += half + spare
         bottom = ring + widest + 2 * SPACING
     if rest:
         where, r = _disc(None, sorted(rest, key=lambda n: (kinds.get(n, ""), n)))

@@ -99,7 +99,11 @@ def _render(
         )
         if where is None or where.keys() != net.nodes.keys():
             where = story.positions
-    role = {**{n: 1 for n in story.hubs}, **{n: 2 for n in story.groups}}
+    role = {
+        **{n: 3 for n in story.parts},
+        **{n: 1 for n in story.hubs},
+        **{n: 2 for n in story.groups},
+    }
     if not limited:
         vis_nodes, vis_edges = _drawing(nodes, pairs, degree, role, styles, where)
     options = _options(len(vis_nodes))
@@ -123,7 +127,7 @@ def _render(
                 "facts": attrs.get("facts", []),
                 "areas": attrs.get("areas", []),
                 "group": story.group_of.get(node, ""),
-                "role": role.get(node, 0),
+                "role": role.get(node, 0),  # 1 a hub, 2 a group, 3 a connected part's seed
                 "years": sorted(years.get(node, ())),
             }
             for node, attrs in nodes
