@@ -456,7 +456,8 @@ def in_view(session: Session) -> bool:
             """() => { const n = kgExplorer.network, box = document.getElementById('network');
             const p = n.getPositions(n.body.data.nodes.getIds());
             return Object.values(p).every(q => { const d = n.canvasToDOM(q);
-              return d.x >= 0 && d.y >= 0 && d.x <= box.clientWidth && d.y <= box.clientHeight; }); }"""
+              return d.x >= 0 && d.y >= 0
+                && d.x <= box.clientWidth && d.y <= box.clientHeight; }); }"""
         )
     )
 
@@ -466,10 +467,13 @@ def centred(session: Session) -> bool:
     return bool(
         session.js(
             """() => { const n = kgExplorer.network, box = document.getElementById('network');
-            const d = Object.values(n.getPositions(n.body.data.nodes.getIds())).map(q => n.canvasToDOM(q));
+            const p = n.getPositions(n.body.data.nodes.getIds());
+            const d = Object.values(p).map(q => n.canvasToDOM(q));
             const xs = d.map(q => q.x), ys = d.map(q => q.y);
-            const cx = (Math.min(...xs) + Math.max(...xs)) / 2, cy = (Math.min(...ys) + Math.max(...ys)) / 2;
-            return Math.abs(cx - box.clientWidth / 2) < 20 && Math.abs(cy - box.clientHeight / 2) < 20; }"""
+            const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+            const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+            return Math.abs(cx - box.clientWidth / 2) < 20
+              && Math.abs(cy - box.clientHeight / 2) < 20; }"""
         )
     )
 
@@ -569,7 +573,9 @@ def test_the_neighbourhood_is_laid_out_afresh_and_fitted_and_back_restores_the_o
     assert wide.js("kgExplorer.network.getPositions(['shenzhen']).shenzhen") == {"x": 0, "y": 0}
     # on rings around it: every neighbour at the same distance, far from where it was
     where = wide.js("kgExplorer.network.getPositions()")
-    radii = {round((p["x"] ** 2 + p["y"] ** 2) ** 0.5 / 5) for n, p in where.items() if n != "shenzhen"}
+    radii = {
+        round((p["x"] ** 2 + p["y"] ** 2) ** 0.5 / 5) for n, p in where.items() if n != "shenzhen"
+    }
     assert len(radii) <= 2  # rounding
     assert in_view(wide)
     assert "focus=shenzhen" in wide.js("location.hash")
@@ -582,7 +588,7 @@ def test_the_neighbourhood_is_laid_out_afresh_and_fitted_and_back_restores_the_o
     assert two > len(near) and in_view(wide)
     labels(wide)
     wide.page.click("#back")
-    wide.page.wait_for_function("kgExplorer.network.body.data.nodes.length === %d" % len(near))
+    wide.page.wait_for_function(f"kgExplorer.network.body.data.nodes.length === {len(near)}")
     wide.page.click("#back")
     wide.page.wait_for_function("kgExplorer.network.body.data.nodes.length === 259")
     assert wide.js("kgExplorer.network.getPositions()") == home
@@ -597,9 +603,7 @@ def test_filters_refit_and_count_what_is_in_view_by_class(
     assert 1 < shown < 259
     assert in_view(wide)
     # the legend's counts: in view / total, adding up to what the header says
-    counts = wide.js(
-        "Array.from(document.querySelectorAll('#kinds .count'), e => e.textContent)"
-    )
+    counts = wide.js("Array.from(document.querySelectorAll('#kinds .count'), e => e.textContent)")
     in_view_counts = [int(c.split(" / ")[0]) for c in counts]
     totals = [int(c.split(" / ")[1]) for c in counts]
     assert sum(in_view_counts) == shown and sum(totals) == 259
@@ -618,7 +622,9 @@ def test_the_timeline_picks_a_year_and_shows_what_it_holds(
     wide: Session, story: dict[str, Any]
 ) -> None:
     wide.open(story["page"])
-    years = wide.js("Array.from(document.querySelectorAll('#timeline button'), b => b.dataset.year)")
+    years = wide.js(
+        "Array.from(document.querySelectorAll('#timeline button'), b => b.dataset.year)"
+    )
     assert "2020" in years and "2018" in years
     wide.page.click("#timeline button[data-year='2018']")
     assert "year=2018" in wide.js("location.hash")
@@ -628,7 +634,8 @@ def test_the_timeline_picks_a_year_and_shows_what_it_holds(
     assert held and held <= drawn_ids  # each entity that holds the year, and its neighbours
     assert len(drawn_ids) < 259
     widths = wide.js(
-        "Object.fromEntries(kgExplorer.network.body.data.nodes.get().map(n => [n.id, n.borderWidth || 1]))"
+        "Object.fromEntries(kgExplorer.network.body.data.nodes.get()"
+        ".map(n => [n.id, n.borderWidth || 1]))"
     )
     assert {n for n, w in widths.items() if w > 1} == held
     assert held <= names(labels(wide))

@@ -79,13 +79,15 @@ def overview(
     edges: Iterable[tuple[str, str]],
     kinds: Mapping[str, str],
     group_rank: Mapping[str, int],
+    arrange: bool = True,
 ) -> Overview:
     """The groups of the network of `nodes` (sorted) and `edges`, and their arrangement.
 
     The seeds are the hubs and the entities of a kind in `group_rank`; each other entity
     joins the seed it is fewest relations away from (a grouping entity before a hub, then
     in seed order), never reached through another seed. A connected part with no seed has
-    its best-connected entity as seed; single entities and pairs share one disc.
+    its best-connected entity as seed; single entities and pairs share one disc. With
+    `arrange` false, the groups only: no positions.
     """
     neighbours: dict[str, set[str]] = {n: set() for n in nodes}
     for u, v in edges:
@@ -119,7 +121,8 @@ def overview(
     for n in rest:
         group_of[n] = ""
     found = Overview(hubs, groups, group_of, parts=parts)
-    found.positions = _arrange(found, hubs, groups + parts, rest, kinds, neighbours)
+    if arrange:
+        found.positions = _arrange(found, hubs, groups + parts, rest, kinds, neighbours)
     return found
 
 
@@ -148,7 +151,7 @@ def _disc(seed: str | None, members: list[str]) -> tuple[dict[str, tuple[float, 
         where[seed] = (0.0, 0.0)
         first = 1
     golden = math.pi * (3 - math.sqrt(5))
-    radius = SPACING
+    radius: float = SPACING
     for i, node in enumerate(members, start=first):
         r = SPACING * math.sqrt(i + 0.5) + (SPACING if seed is not None else 0)
         where[node] = (r * math.cos(i * golden), r * math.sin(i * golden))
@@ -201,7 +204,7 @@ def _arrange(
     for node, seed in found.group_of.items():
         if seed and node != seed:
             members[seed].append(node)
-    for seed, group in members.items():  # kind by kind, the best connected first
+    for group in members.values():  # kind by kind, the best connected first
         group.sort(key=lambda n: (kinds.get(n, ""), -len(neighbours[n]), n))
     out: dict[str, tuple[float, float]] = {}
     discs = {seed: _disc(seed, members[seed]) for seed in hubs + ringed}

@@ -20,8 +20,9 @@ from typing import Any
 import networkx as nx
 import pyvis
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+from rdflib import URIRef
 
-from kg.explorer.layout import DRAW_LIMIT, Overview, overview
+from kg.explorer.layout import DRAW_LIMIT, overview
 from kg.explorer.network import names_in, view_kind, view_style
 from kg.namespaces import GBA, KG
 from kg.pipeline.ontology import Schema
@@ -91,20 +92,21 @@ def _render(
     vis_nodes: list[dict[str, Any]] = []
     vis_edges: list[dict[str, Any]] = []
     kind_of = {node: attrs["kind"] for node, attrs in nodes}
-    story = Overview([], [], {})
-    if not limited:
-        story = overview(
-            [node for node, _ in nodes], [(u, v) for u, v, _, _ in pairs], kind_of,
-            group_rank(schema),
-        )
-        if where is None or where.keys() != net.nodes.keys():
-            where = story.positions
+    story = overview(  # above the draw limit, the groups only: no positions
+        [node for node, _ in nodes],
+        [(u, v) for u, v, _, _ in pairs],
+        kind_of,
+        group_rank(schema),
+        arrange=not limited,
+    )
+    if not limited and (where is None or where.keys() != net.nodes.keys()):
+        where = story.positions
     role = {
         **{n: 3 for n in story.parts},
         **{n: 1 for n in story.hubs},
         **{n: 2 for n in story.groups},
     }
-    if not limited:
+    if not limited and where is not None:
         vis_nodes, vis_edges = _drawing(nodes, pairs, degree, role, styles, where)
     options = _options(len(vis_nodes))
     years: dict[str, set[int]] = defaultdict(set)
@@ -192,10 +194,10 @@ def group_rank(schema: Schema) -> dict[str, int]:
     """The view kinds of the ontology's grouping classes (`kg:viewGroup N`), with their N."""
     rank: dict[str, int] = {}
     for cls, value in sorted(schema.graph.subject_objects(KG.viewGroup)):
-        info = schema.classes.get(GBA._NS[str(cls).rsplit("#", 1)[-1]])
+        info = schema.classes.get(cls) if isinstance(cls, URIRef) else None
         if info is not None:
-            kind = view_kind(schema, info)
-            rank.setdefault(kind, int(value) if str(value).lstrip("-").isdigit() else 0)
+            text = str(value)
+            rank.setdefault(view_kind(schema, info), int(text) if text.isdigit() else 0)
     return rank
 
 
@@ -221,7 +223,7 @@ def _drawing(
     ]
     parallel: dict[tuple[str, str], int] = defaultdict(int)
     vis_edges = []
-    for u, v, key, attrs in pairs:
+    for u, v, key, _ in pairs:
         rank = parallel[(min(u, v), max(u, v))]
         parallel[(min(u, v), max(u, v))] += 1
         item: dict[str, Any] = {"id": f"{u}--{key}--{v}", "from": u, "to": v, "arrows": "to"}
