@@ -679,3 +679,21 @@ def test_referenced_by_rows_never_start_a_line_with_an_arrow(
     assert len(starts) == 47
     assert min(starts) > 10  # the arrow follows its relation on the same line
     wide.page.screenshot(path=str(story["root"] / "referenced-by.png"))
+
+
+def test_above_the_draw_limit_a_link_to_an_entity_draws_its_neighbourhood(
+    session: Session, tmp_path: Path
+) -> None:
+    from kg.explorer.network import focus_network
+    from kg.explorer.page import render_network
+    from kg.pipeline.ontology import read_schema
+
+    net = big_network(600)
+    page = tmp_path / "limited.html"
+    page.write_text(render_network(net, read_schema(), draw_limit=50), encoding="utf-8")
+    session.page.goto(page.as_uri() + "#id=e123&lang=en")
+    session.page.wait_for_function("window.kgExplorer && window.kgExplorer.ready")
+    one = focus_network(net, "e123", 1)
+    assert drawn(session) == [one.number_of_nodes(), one.number_of_edges()]
+    assert session.page.inner_text("#panel h2") == "Entity 123"
+    assert "Entity 123" in {b["text"] for b in labels(session)}
