@@ -42,8 +42,8 @@ SPACING = 40
 WIDE = 1.8
 """The ring of groups is an ellipse this much wider than high: names are wide, and so are
 screens."""
-NAME_ACROSS = 0.35
-NAME_DOWN = 0.13
+NAME_ACROSS = 0.45
+NAME_DOWN = 0.16
 """The angle a group's name needs on the ring of groups, side by side at its top and bottom
 (divided by the sine of where it is from the side) and one above the other at its sides
 (by the cosine): a name of about 170 by 34 pixels on a ring drawn across 1,150."""
