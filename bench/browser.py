@@ -223,14 +223,18 @@ def browser_side(browser: Any, made: dict[str, Any], repeat: int) -> dict[str, A
         if not made["limited"]:
             note("redraw", page.evaluate(REDRAW))
             counts["drawn"] = page.evaluate("kgExplorer.network.body.data.nodes.length")
-            counts["labels"] = page.evaluate("kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0")
+            counts["labels"] = page.evaluate(
+                "kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0"
+            )
         for depth in (1, 2):
             ms, counts[f"drawn{depth}"] = page.evaluate(PICK, [made["hub"], depth])
             note(f"pick{depth}", ms)
         if made["limited"]:
             note("redraw", page.evaluate(REDRAW))
             counts["drawn"] = page.evaluate("kgExplorer.network.body.data.nodes.length")
-            counts["labels"] = page.evaluate("kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0")
+            counts["labels"] = page.evaluate(
+                "kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0"
+            )
         context.close()
     found: dict[str, Any] = {k: statistics.median(v) for k, v in runs.items()}
     found.update(counts)

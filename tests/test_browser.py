@@ -497,6 +497,9 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
     assert len(first) < 40
     assert in_view(wide)
     wide.page.screenshot(path=str(story["root"] / "first-view.png"))
+    wide.page.click("#lang button[data-lang=en]")  # English names are longer: all there still
+    assert set(hubs) | set(groups) <= names(labels(wide))
+    wide.page.click("#lang button[data-lang=zh]")
     # zoomed in, more names, still apart
     wide.js(
         "kgExplorer.network.moveTo({position: kgExplorer.network.getPositions(['guangzhou'])"
