@@ -496,6 +496,18 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
     assert set(hubs) | set(groups) <= names(first)
     assert len(first) < 40
     assert in_view(wide)
+    # each group is a disc one can see: its members spread around it, not on one spot
+    spread = wide.js(
+        """() => { const n = kgExplorer.network, d = kgExplorer.data, out = {};
+        const at = id => n.canvasToDOM(n.getPositions([id])[id]);
+        d.groups.forEach(g => {
+          const c = at(g), members = d.nodes.filter(m => m.group === g && m.id !== g);
+          if (members.length >= 8) {
+            out[g] = Math.max(...members.map(m => { const p = at(m.id);
+              return Math.hypot(p.x - c.x, p.y - c.y); })); } });
+        return out; }"""
+    )
+    assert len(spread) >= 8 and min(spread.values()) > 15, spread
     wide.page.screenshot(path=str(story["root"] / "first-view.png"))
     wide.page.click("#lang button[data-lang=en]")  # English names are longer: all there still
     assert set(hubs) | set(groups) <= names(labels(wide))

@@ -15,7 +15,7 @@ import itertools
 import math
 import random
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +42,8 @@ SPACING = 40
 WIDE = 1.8
 """The ring of groups is an ellipse this much wider than high: names are wide, and so are
 screens."""
-NAME_ACROSS = 0.45
-NAME_DOWN = 0.16
+NAME_ACROSS = 0.35
+NAME_DOWN = 0.13
 """The angle a group's name needs on the ring of groups, side by side at its top and bottom
 (divided by the sine of where it is from the side) and one above the other at its sides
 (by the cosine): a name of about 170 by 34 pixels on a ring drawn across 1,150."""
@@ -165,29 +165,47 @@ def _ring(room: list[float], ring: float) -> tuple[list[float], float]:
 
     A group takes an arc as long as its disc is wide, and, for its name, an angle: names are
     drawn outward, side by side at the top and bottom, one above the other at the sides, so
-    a name needs a wider angle near the top and bottom. The ring grows until all fit; the
-    angle left over is shared out evenly.
+    a name needs a wider angle near the top and bottom. The ring grows until the discs fit,
+    then up to three times more until the names fit too; if they still do not, every group's
+    angle shrinks alike (the names left out are drawn when zoomed in). Any angle left over
+    is shared out evenly.
     """
 
-    def need(at: float, r: float, size: float) -> float:
-        speed = math.hypot(WIDE * size * math.sin(at), size * math.cos(at))
-        name = min(NAME_ACROSS / (abs(math.sin(at)) + 1e-9), NAME_DOWN / (abs(math.cos(at)) + 1e-9))
-        return max(2 * r / speed, name)
+    def disc(at: float, r: float) -> float:
+        return 2 * r / math.hypot(WIDE * ring * math.sin(at), ring * math.cos(at))
 
-    for _ in range(60):
+    def name(at: float) -> float:
+        across = NAME_ACROSS / (abs(math.sin(at)) + 1e-9)
+        return min(across, NAME_DOWN / (abs(math.cos(at)) + 1e-9))
+
+    def sweep(need: Callable[[float, float], float]) -> tuple[list[float], float]:
         angles: list[float] = []
         at = -math.pi / 2
         for r in room:
-            step = need(at + need(at, r, ring) / 2, r, ring)
+            step = need(at + need(at, r) / 2, r)
             angles.append(at + step / 2)
             at += step
-        total = at + math.pi / 2
-        if total <= 2 * math.pi or max(room) / ring < 0.01:
-            break  # (names that cannot all fit are drawn when zoomed in)
+        return angles, at + math.pi / 2
+
+    def both(at: float, r: float) -> float:
+        return max(disc(at, r), name(at))
+
+    for _ in range(60):
+        if sweep(disc)[1] <= 2 * math.pi:
+            break
         ring *= 1.1
-    spare = (2 * math.pi - total) / len(room)
-    angles = [a + i * spare for i, a in enumerate(angles)]
-    return [a - math.pi / 2 - angles[0] for a in angles], ring  # the first at the top
+    for _ in range(12):  # a ring up to three times wider, to make room for the names
+        if sweep(both)[1] <= 2 * math.pi:
+            break
+        ring *= 1.1
+    angles, total = sweep(both)
+    top = angles[0]
+    if total > 2 * math.pi:
+        angles = [top + (a - top) * 2 * math.pi / total for a in angles]
+    else:
+        spare = (2 * math.pi - total) / len(room)
+        angles = [a + i * spare for i, a in enumerate(angles)]
+    return [a - math.pi / 2 - top for a in angles], ring  # the first at the top
 
 
 def _arrange(
