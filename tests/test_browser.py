@@ -511,6 +511,11 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
     wide.page.screenshot(path=str(story["root"] / "first-view.png"))
     wide.page.click("#lang button[data-lang=en]")  # English names are longer: all there still
     assert set(hubs) | set(groups) <= names(labels(wide))
+    # and in words, above the legend
+    assert wide.page.inner_text("#story") == (
+        "In the middle: Guangzhou, Shenzhen. Around them, grouped: ★area of co-operation ×5, "
+        "▼request ×3, ◆priority ×10, ■area of results ×7."
+    )
     wide.page.click("#lang button[data-lang=zh]")
     # zoomed in, more names, still apart
     wide.js(
