@@ -530,6 +530,13 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
     chosen = labels(wide)
     assert "shenzhen" in names(chosen)
     assert any(b["edge"] for b in chosen)
+    # what is not next to the selection is drawn faint
+    faint = wide.js(
+        "kgExplorer.network.body.data.nodes.get().filter(n => n.opacity < 1).map(n => n.id)"
+    )
+    net = story["net"]
+    near = {"shenzhen"} | set(net.successors("shenzhen")) | set(net.predecessors("shenzhen"))
+    assert set(faint) == set(net) - near
     wide.page.click("#lang button[data-lang=en]")
     english = labels(wide)
     assert "Shenzhen" in {b["text"] for b in english}
