@@ -17,7 +17,7 @@ from rdflib import RDF, URIRef
 
 import kg
 from kg.cli import main
-from kg.explorer.layout import layout, network_layout, overview
+from kg.explorer.layout import network_layout, overview
 from kg.explorer.network import focus_network, surrounding_sentence
 from kg.explorer.page import (
     _script_json,
@@ -141,9 +141,13 @@ def test_the_page_is_byte_identical_and_the_layout_repeatable(graphs: Graphs) ->
     )
     assert first == second
     nodes = [f"n{i}" for i in range(300)]
-    edges = [(f"n{i}", f"n{(i * 7) % 300}") for i in range(300)]
-    assert layout(nodes, edges) == layout(nodes, edges)
-    assert layout(nodes, edges) != layout(nodes, edges, seed=8)
+    edges = [(f"n{i}", f"n{(i * 7) % 300}") for i in range(300)] + [
+        ("n0", f"n{i}") for i in range(9)
+    ]
+    kinds = {n: "A" if n in ("n5", "n6") else "B" for n in nodes}
+    found = overview(nodes, edges, kinds, {"A": 1})
+    assert found == overview(nodes, list(reversed(edges)), kinds, {"A": 1})  # order is no input
+    assert found.groups == ["n5", "n6"] and found.hubs == ["n0"]
     data = page_data(first)
     assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["vis"]["nodes"])
     assert data["vis"]["options"]["physics"]["enabled"] is False
