@@ -17,13 +17,16 @@ Debian's chromium and playwright (`make browser`). For each size, generated data
   - search: typing a query right after that until its list of matches is painted;
   - interactive: frame + search;
   - redraw: one more drawing of the whole network (what each pan or zoom costs);
-  - on a page above the draw limit, which draws no network until an entity is picked:
-    picking the best-connected entity until its neighbourhood is painted, and the same at
-    depth 2, with the number of nodes drawn;
+  - neighbourhood: showing the best-connected entity's neighbourhood alone (laid out afresh
+    and fitted) until it is painted, and the same at depth 2, with the number of nodes drawn
+    (on a page above the draw limit, which draws no network until an entity is picked, this
+    is what picking an entity costs);
   - the floor, in the same browser and run: a page that only parses the same JSON data and
     paints one frame, the least any page carrying that data can cost; interactive is also
     given as a multiple of it.
 
+`--data DIR` adds a row for a real data folder (e.g. `--data data`, the project's 259
+entities) before the generated sizes; `--sizes` with no size leaves only that row.
 `--draw-limit N` renders the pages with another limit than `kg.explorer.layout.DRAW_LIMIT`, e.g.
 `--sizes 1000 2000 3000 5000 --draw-limit 100000` to measure whole-network drawings.
 Absolute times vary from machine to machine; compare ratios measured in the same run.
@@ -86,7 +89,7 @@ REDRAW = """() => {
 
 PICK = """async ([id, depth]) => {
   const start = performance.now();
-  if (depth === 1) { kgExplorer.pick(id); }
+  if (depth === 1) { kgExplorer.showNeighbourhood(id); }
   else {
     const select = document.getElementById("depth");
     select.value = String(depth);
@@ -217,12 +220,21 @@ def browser_side(browser: Any, made: dict[str, Any], repeat: int) -> dict[str, A
         note("search", search_ms)
         note("interactive", marks["frame"] + search_ms)
         page.evaluate("document.getElementById('results').hidden = true")
+        if not made["limited"]:
+            note("redraw", page.evaluate(REDRAW))
+            counts["drawn"] = page.evaluate("kgExplorer.network.body.data.nodes.length")
+            counts["labels"] = page.evaluate(
+                "kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0"
+            )
+        for depth in (1, 2):
+            ms, counts[f"drawn{depth}"] = page.evaluate(PICK, [made["hub"], depth])
+            note(f"pick{depth}", ms)
         if made["limited"]:
-            for depth in (1, 2):
-                ms, counts[f"drawn{depth}"] = page.evaluate(PICK, [made["hub"], depth])
-                note(f"pick{depth}", ms)
-        note("redraw", page.evaluate(REDRAW))
-        counts["drawn"] = page.evaluate("kgExplorer.network.body.data.nodes.length")
+            note("redraw", page.evaluate(REDRAW))
+            counts["drawn"] = page.evaluate("kgExplorer.network.body.data.nodes.length")
+            counts["labels"] = page.evaluate(
+                "kgExplorer.labelBoxes ? kgExplorer.labelBoxes().length : 0"
+            )
         context.close()
     found: dict[str, Any] = {k: statistics.median(v) for k, v in runs.items()}
     found.update(counts)
@@ -233,7 +245,8 @@ def browser_side(browser: Any, made: dict[str, Any], repeat: int) -> dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--data", type=Path, default=None, help="also a real data folder")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--draw-limit", type=int, default=None)
     args = parser.parse_args()
@@ -248,6 +261,13 @@ def main() -> None:
     rows: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="kg-bench-browser-") as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        if args.data is not None:
+            out = Path(tmp) / "out-data"
+            out.mkdir()
+            print(f"{args.data}: checking and writing …", file=sys.stderr, flush=True)
+            made = write_side(args.data, out, args.repeat, args.draw_limit)
+            print(f"{args.data}: in chromium …", file=sys.stderr, flush=True)
+            rows.append((made["nodes"], made, browser_side(browser, made, args.repeat)))
         for size in args.sizes:
             data_dir, out = Path(tmp) / f"data-{size}", Path(tmp) / f"out-{size}"
             out.mkdir()
@@ -278,17 +298,16 @@ def report(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], repeat: int) 
     )
     print(
         "| entities | floor | script | frame | search | interactive | ÷ floor | redraw "
-        "| pick: depth 1 | depth 2 |"
+        "| neighbourhood: depth 1 | depth 2 |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, m, b in rows:
-        picks = ["–", "–"]
-        if m["limited"]:
-            picks = [f"{b[f'pick{d}']:.2f} s ({b[f'drawn{d}']} nodes)" for d in (1, 2)]
+    for size, _, b in rows:
+        picks = [f"{b[f'pick{d}']:.3f} s ({b[f'drawn{d}']} nodes)" for d in (1, 2)]
         print(
             f"| {size:,} | {b['floor']:.2f} | {b['script']:.2f} | {b['frame']:.2f} "
             f"| {b['search']:.3f} | {b['interactive']:.2f} | {b['interactive'] / b['floor']:.1f}× "
-            f"| {b['redraw']:.3f} ({b['drawn']} nodes) | {picks[0]} | {picks[1]} |"
+            f"| {b['redraw']:.3f} ({b['drawn']} nodes, {b['labels']} names) "
+            f"| {picks[0]} | {picks[1]} |"
         )
     problems = [(s, b["blocked"], b["errors"]) for s, _, b in rows if b["blocked"] or b["errors"]]
     for size, blocked, errors in problems:

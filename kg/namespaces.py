@@ -41,6 +41,7 @@ class KG(DefinedNamespace):
     viewColor: URIRef
     viewShape: URIRef
     viewArea: URIRef
+    viewGroup: URIRef
     acyclic: URIRef
 
 

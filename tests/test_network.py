@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from pathlib import Path
 
@@ -16,9 +17,15 @@ from rdflib import RDF, URIRef
 
 import kg
 from kg.cli import main
-from kg.explorer.layout import layout, network_layout
+from kg.explorer.layout import network_layout, overview
 from kg.explorer.network import focus_network, surrounding_sentence
-from kg.explorer.page import _script_json, _script_json_parts, render_network
+from kg.explorer.page import (
+    _script_json,
+    _script_json_parts,
+    group_rank,
+    node_size,
+    render_network,
+)
 from kg.namespaces import GBA
 from kg.outputs.export import Graphs
 from tests.conftest import MINI, ROOT
@@ -134,18 +141,28 @@ def test_the_page_is_byte_identical_and_the_layout_repeatable(graphs: Graphs) ->
     )
     assert first == second
     nodes = [f"n{i}" for i in range(300)]
-    edges = [(f"n{i}", f"n{(i * 7) % 300}") for i in range(300)]
-    assert layout(nodes, edges) == layout(nodes, edges)
-    assert layout(nodes, edges) != layout(nodes, edges, seed=8)
+    edges = [(f"n{i}", f"n{(i * 7) % 300}") for i in range(300)] + [
+        ("n0", f"n{i}") for i in range(9)
+    ]
+    kinds = {n: "A" if n in ("n5", "n6") else "B" for n in nodes}
+    found = overview(nodes, edges, kinds, {"A": 1})
+    assert found == overview(nodes, list(reversed(edges)), kinds, {"A": 1})  # order is no input
+    assert found.groups == ["n5", "n6"] and found.hubs == ["n0"]
     data = page_data(first)
     assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["vis"]["nodes"])
     assert data["vis"]["options"]["physics"]["enabled"] is False
 
 
-def test_node_size_is_the_degree_and_the_legend_counts_classes(graphs: Graphs) -> None:
+def test_node_size_grows_with_the_degree_and_the_legend_counts_classes(graphs: Graphs) -> None:
     data = page_data(render_network(graphs.network, graphs.schema))
     degree = dict(graphs.network.degree())
-    assert {n["id"]: n["value"] for n in data["vis"]["nodes"]} == degree
+    sizes = {n["id"]: n["size"] for n in data["vis"]["nodes"]}
+    role = {n["id"]: n["role"] for n in data["nodes"]}
+    assert role == {n: 3 if n == "baiyun-airport" else 0 for n in degree}  # a part's seed
+    assert sizes == {n: node_size(d, role[n]) for n, d in degree.items()}
+    by_degree = sorted(degree, key=lambda n: degree[n])
+    assert sizes[by_degree[0]] < sizes[by_degree[-1]]
+    assert node_size(9, role=2) > node_size(9) > node_size(1)
     kinds = {k["kind"]: k for k in data["kinds"]}
     assert sum(k["count"] for k in kinds.values()) == len(data["nodes"])
     assert all(k["zh"] and k["en"] and k["color"] and k["shape"] for k in kinds.values())
@@ -221,7 +238,7 @@ def test_above_the_draw_limit_the_page_draws_nothing_whole_and_lays_nothing_out(
     net = graphs.network  # 9 entities, over a limit of 5
     whole = render_network(net, graphs.schema)
     assert 'id="limit"' not in whole and "limit" not in page_data(whole)
-    monkeypatch.setattr("kg.explorer.page.layout", lambda *_: pytest.fail("laid out"))
+    monkeypatch.setattr("kg.explorer.layout._arrange", lambda *_: pytest.fail("laid out"))
     assert network_layout(net, draw_limit=5) == {}
     html = render_network(net, graphs.schema, draw_limit=5)
     assert html == render_network(net, graphs.schema, draw_limit=5)
@@ -268,3 +285,93 @@ def test_the_page_data_made_in_parts_is_the_data_made_whole(value: dict[str, obj
     parts = list(_script_json_parts(value, batch=3))
     assert "".join(parts) == _script_json(value)
     assert json.loads("".join(parts)) == value
+
+
+OKABE_ITO = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
+"""The colour-blind-safe palette of Okabe and Ito (2008), without its black, and grey."""
+
+
+def test_the_legend_separates_every_class_by_colour_or_shape(mini: kg.Result) -> None:
+    from kg.explorer.network import view_style
+    from kg.namespaces import KG
+
+    schema = mini.schema
+    kinds = sorted(str(c).rsplit("#", 1)[1] for c in schema.graph.subjects(KG.viewColor, None))
+    styles = {k: view_style(schema, k) for k in kinds}
+    assert len(kinds) == 15
+    pairs = [(s["color"], s["shape"]) for s in styles.values()]
+    assert len(set(pairs)) == len(pairs), "two classes look alike"
+    assert {c for c, _ in pairs} <= OKABE_ITO | {"#999999"}
+    # the classes the first view is about differ in colour and in shape, each from the others
+    story = [styles[k] for k in ("CooperationArea", "Request", "Priority", "ResultArea")]
+    assert len({s["color"] for s in story}) == len({s["shape"] for s in story}) == 4
+
+
+@pytest.fixture(scope="module")
+def whole() -> tuple[kg.Result, object]:
+    result = kg.check(ROOT / "data")
+    return result, Graphs(result.graph, result.schema).network
+
+
+def test_the_overview_gathers_the_data_around_its_cities_and_its_lists(
+    whole: tuple[kg.Result, object],
+) -> None:
+    result, net = whole
+    assert group_rank(result.schema) == {
+        "CooperationArea": 1,
+        "Request": 2,
+        "Priority": 3,
+        "ResultArea": 4,
+    }
+    kinds = {n: k for n, k in net.nodes(data="kind")}
+    found = overview(sorted(net.nodes), net.edges(), kinds, group_rank(result.schema))
+    assert found.hubs == ["guangzhou", "shenzhen"]
+    assert [kinds[g] for g in found.groups] == ["CooperationArea"] * 5 + ["Request"] * 3 + [
+        "Priority"
+    ] * 10 + ["ResultArea"] * 7
+    assert set(found.group_of) == set(net)
+    seeds = set(found.hubs) | set(found.groups) | set(found.parts)
+    assert {found.group_of[s] for s in seeds} == seeds  # each seed is its own group
+    # an entity linked to a grouping entity is in its group, or another group it is linked to
+    for node, seed in found.group_of.items():
+        linked = set(net.successors(node)) | set(net.predecessors(node))
+        if node not in seeds and linked & set(found.groups):
+            assert seed in linked & set(found.groups), node
+    # members sit nearer their own seed than any other seed
+    where = found.positions
+    for node, seed in found.group_of.items():
+        if seed and node not in seeds:
+            here = where[node]
+            mine = (here[0] - where[seed][0]) ** 2 + (here[1] - where[seed][1]) ** 2
+            for other in seeds - {seed}:
+                assert mine <= (here[0] - where[other][0]) ** 2 + (here[1] - where[other][1]) ** 2
+    # the groups go round clockwise from the top, the hubs in the middle
+    angles = [math.atan2(where[g][1], where[g][0]) for g in found.groups]
+    turned = [(a + math.pi / 2) % (2 * math.pi) for a in angles]
+    assert turned == sorted(turned) and turned[0] < 0.01
+    assert max(math.hypot(*where[h]) for h in found.hubs) < min(
+        math.hypot(*where[g]) for g in found.groups
+    )
+
+
+def test_without_grouping_classes_the_overview_starts_from_the_best_connected() -> None:
+    star = [("hub", f"leaf{i}") for i in range(12)] + [("a", "b"), ("b", "c"), ("x", "y")]
+    nodes = sorted({n for e in star for n in e} | {"alone"})
+    found = overview(nodes, star, {n: "Entity" for n in nodes}, {})
+    assert found.hubs == ["hub"] and found.groups == []
+    assert found.parts == ["b"]  # a part of three, seeded by its best-connected entity
+    assert {n for n, s in found.group_of.items() if s == ""} == {"alone", "x", "y"}
+    assert found == overview(nodes, star, {n: "Entity" for n in nodes}, {})  # the same each time
+    assert len(set(found.positions.values())) == len(nodes)  # no two on one spot
+
+
+def test_nodes_carry_the_years_their_dated_statements_name(
+    whole: tuple[kg.Result, object],
+) -> None:
+    result, net = whole
+    data = page_data(render_network(net, result.schema))
+    years = {n["id"]: n["years"] for n in data["nodes"]}
+    assert years["guangzhou-civilisation-practice-centres"] == []  # an amount of 2707 is no year
+    assert 2018 in years["xi-jinping-guangdong-inspection-2018"]
+    assert all(all(1900 < y < 2100 for y in ys) for ys in years.values())
+    assert sum(1 for ys in years.values() if ys) > 20

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.facts import SourcePos
@@ -57,6 +57,23 @@ _HAS_SOURCE, _HAS_SELECTOR, _EXACT = OA.hasSource, OA.hasSelector, OA.exact
 _START, _END = OA.start, OA.end
 _SOURCE_DOCUMENT = GBA.SourceDocument
 _QUOTE_FIELDS = tuple((field, OA[field]) for field in ("exact", "prefix", "suffix"))
+_DATED = frozenset({XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth})
+"""The datatypes of a literal that puts a statement in a year (the explorer's timeline)."""
+
+
+def year_of(value: Node) -> int | None:
+    """The year of a date, date-time, year or year-month literal; None for anything else.
+
+    >>> year_of(Literal("2020-11-23", datatype=XSD.date))
+    2020
+    >>> year_of(Literal("2020")) is None
+    True
+    """
+    if isinstance(value, Literal) and value.datatype in _DATED:
+        text = str(value).lstrip("-")
+        if len(text) >= 4 and text[:4].isdigit():
+            return int(text[:4])
+    return None
 
 
 def _local(term: Node) -> str:
@@ -248,9 +265,12 @@ def _statements(
         evidence = sorted(graph.objects(st, _DERIVED), key=str)
         cited.update(evidence)
         qualifiers = []
+        years = {y} if (y := year_of(obj)) is not None else set()
         for q, value in sorted(graph.predicate_objects(st), key=lambda pv: str(pv)):
             qprop = schema.by_iri.get(q) if isinstance(q, URIRef) else None
             if qprop is not None and qprop.is_qualifier:
+                if (y := year_of(value)) is not None:
+                    years.add(y)
                 qualifiers.append(
                     {"key": qprop.key, **names_in(qprop.labels, qprop.key), "value": str(value)}
                 )
@@ -263,6 +283,7 @@ def _statements(
             "qualifiers": qualifiers,
             "evidence": [_local(e) for e in evidence],
             "file_line": str(pos) if pos else "",
+            "years": sorted(years),
             "quotes": sorted(
                 str(x)
                 for e in evidence

@@ -12,16 +12,18 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+from rdflib import URIRef
 
-from kg.explorer.layout import DRAW_LIMIT, layout
+from kg.explorer.layout import DRAW_LIMIT, overview
 from kg.explorer.network import names_in, view_kind, view_style
-from kg.namespaces import GBA
+from kg.namespaces import GBA, KG
 from kg.pipeline.ontology import Schema
 from kg.runtime import collector
 
@@ -101,11 +103,27 @@ def _render(
     )
     vis_nodes: list[dict[str, Any]] = []
     vis_edges: list[dict[str, Any]] = []
-    if not limited:
-        if where is None or where.keys() != net.nodes.keys():
-            where = layout(sorted(net.nodes), [(u, v) for u, v in net.edges()])
-        vis_nodes, vis_edges = _drawing(nodes, pairs, degree, styles, where)
+    kind_of = {node: attrs["kind"] for node, attrs in nodes}
+    story = overview(  # above the draw limit, the groups only: no positions
+        [node for node, _ in nodes],
+        [(u, v) for u, v, _, _ in pairs],
+        kind_of,
+        group_rank(schema),
+        arrange=not limited,
+    )
+    if not limited and (where is None or where.keys() != net.nodes.keys()):
+        where = story.positions
+    role = {
+        **{n: 3 for n in story.parts},
+        **{n: 1 for n in story.hubs},
+        **{n: 2 for n in story.groups},
+    }
+    if not limited and where is not None:
+        vis_nodes, vis_edges = _drawing(nodes, pairs, degree, role, styles, where)
     options = _options(len(vis_nodes))
+    years: dict[str, set[int]] = defaultdict(set)
+    for st in net.graph.get("statements", {}).values():
+        years[st["subject"]].update(st.get("years", ()))
     data: dict[str, Any] = {
         "nodes": [
             {
@@ -122,6 +140,9 @@ def _render(
                 "evidence": attrs.get("evidence", []),
                 "facts": attrs.get("facts", []),
                 "areas": attrs.get("areas", []),
+                "group": story.group_of.get(node, ""),
+                "role": role.get(node, 0),  # 1 a hub, 2 a group, 3 a connected part's seed
+                "years": sorted(years.get(node, ())),
             }
             for node, attrs in nodes
         ],
@@ -155,6 +176,8 @@ def _render(
             if attrs["kind"] in area_kinds
         ],
         "focus": focus,
+        "hubs": story.hubs,
+        "groups": story.groups,
         "vis": {"nodes": vis_nodes, "edges": vis_edges, "options": options},
     }
     if limited:  # the page builds the drawn items from "nodes" and "edges" itself
@@ -179,41 +202,53 @@ def _render(
 _DATA_MARK = "\x00kg-data\x00"
 
 
+def group_rank(schema: Schema) -> dict[str, int]:
+    """The view kinds of the ontology's grouping classes (`kg:viewGroup N`), with their N."""
+    rank: dict[str, int] = {}
+    for cls, value in sorted(schema.graph.subject_objects(KG.viewGroup)):
+        info = schema.classes.get(cls) if isinstance(cls, URIRef) else None
+        if info is not None:
+            text = str(value)
+            rank.setdefault(view_kind(schema, info), int(text) if text.isdigit() else 0)
+    return rank
+
+
 def _drawing(
     nodes: list[tuple[str, dict[str, Any]]],
     pairs: list[tuple[str, str, str, dict[str, Any]]],
     degree: Mapping[str, int],
+    role: Mapping[str, int],
     styles: Mapping[str, dict[str, str]],
     where: Mapping[str, Any],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """vis-network's nodes, at their precomputed positions, and edges of the whole network."""
+    """vis-network's nodes, at their precomputed positions, and edges of the whole network
+    (with no labels: the page draws those itself, never two on top of each other)."""
     vis_nodes = [
         {
             "id": node,
-            "label": attrs["label_zh"],
             "x": where[node][0],
             "y": where[node][1],
-            "value": degree.get(node, 0),
+            "size": node_size(degree.get(node, 0), role.get(node, 0)),
             **styles[attrs["kind"]],
         }
         for node, attrs in nodes
     ]
     parallel: dict[tuple[str, str], int] = defaultdict(int)
     vis_edges = []
-    for u, v, key, attrs in pairs:
+    for u, v, key, _ in pairs:
         rank = parallel[(min(u, v), max(u, v))]
         parallel[(min(u, v), max(u, v))] += 1
-        item: dict[str, Any] = {
-            "id": f"{u}--{key}--{v}",
-            "from": u,
-            "to": v,
-            "label": attrs["label_zh"],
-            "arrows": "to",
-        }
+        item: dict[str, Any] = {"id": f"{u}--{key}--{v}", "from": u, "to": v, "arrows": "to"}
         if rank:  # a second relation between the same two nodes bends away from the first
             item["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.2 * rank}
         vis_edges.append(item)
     return vis_nodes, vis_edges
+
+
+def node_size(degree: int, role: int = 0) -> int:
+    """A node's radius in the drawing: it grows with the square root of its relations, and
+    the hubs and grouping entities the first view is about are larger still."""
+    return round(6 + 4 * math.sqrt(degree)) + (12 if role else 0)
 
 
 @functools.cache
@@ -273,21 +308,14 @@ def _options(count: int) -> dict[str, Any]:
             "stabilization": {"enabled": False},
         },
         "nodes": {
-            # labels grow with the node a little, and are not drawn when too small to read
-            "scaling": {
-                "min": 8,
-                "max": 40,
-                "label": {"enabled": True, "min": 12, "max": 30, "drawThreshold": 5},
-            },
-            "font": {"size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
             "borderWidth": 1,
+            "color": {"border": "#444444"},
         },
         "edges": {
-            "font": {"size": 10, "align": "middle", "color": "#555555"},
-            "scaling": {"label": {"enabled": True, "min": 10, "max": 10, "drawThreshold": 6}},
-            "color": {"color": "#b8b8b8", "highlight": "#333333", "hover": "#666666"},
+            "color": {"color": "#c4c4c4", "highlight": "#222222", "hover": "#666666"},
+            "arrows": {"to": {"scaleFactor": 0.5}},
             "smooth": False,
-            "width": 1,
+            "width": 0.8,
             "selectionWidth": 2,
         },
         "interaction": {
