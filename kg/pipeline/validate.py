@@ -133,6 +133,7 @@ def check_file(
         quoted_at,
         [(g, text, eid, pos, fold_label(text, g)) for g, text, eid, pos in checker.labels],
         checker.acyclic,
+        checker.symmetric,
     )
     return FileChecked(entities, checker.problems, across)
 
@@ -175,6 +176,7 @@ class _Checker(ValueChecks):
         self.id_pos: dict[str, SourcePos] = {}  # each id → where the entity that owns it is
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
         self.acyclic: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
+        self.symmetric: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
 
     def check_entities(self) -> tuple[CheckedEntity, ...]:
         """Every check that needs no more than the files read and the ids and named quotes
@@ -367,6 +369,8 @@ class _Checker(ValueChecks):
             statements.append(checked)
             if prop.is_acyclic and isinstance(checked.obj, URIRef):
                 self.acyclic.append((prop.key, eid, st.value.text, st.pos))
+            if prop.is_symmetric and isinstance(checked.obj, URIRef):
+                self.symmetric.append((prop.key, eid, st.value.text, st.pos))
         if cls is not None:
             self._check_required_languages(entity, cls, labels)
         if cls is None or evidence is None:
