@@ -588,10 +588,17 @@ def _segments(sc: SourceCoverage, a: int, b: int) -> list[dict[str, Any]]:
         if covering:
             inner = min(covering, key=lambda p: (p.end - p.start, p.start, p.id))
             facts = sum(len(p.facts) for p in covering)
+            left = all(p.is_left_out for p in covering)
+            reasons = sorted({r for p in covering for r in p.reasons})
             piece.update(
                 passage=inner.id,
                 depth=min(len(covering), 3),
-                tip=f"{facts} fact(s) from {len(covering)} quote(s) · {inner.exact[:60]}",
+                left=left,
+                tip=(
+                    f"left out: {', '.join(reasons)} · {inner.exact[:60]}"
+                    if left
+                    else f"{facts} fact(s) from {len(covering)} quote(s) · {inner.exact[:60]}"
+                ),
             )
         out.append(piece)
     return out
