@@ -211,6 +211,7 @@ def _facts_per_source(store: ox.Store) -> None:
     assert int(row["passages"]) == len(passages) > 90
     assert int(row["statements"]) == typed(iri(rdf, "Statement")) > 200
     assert int(row["entities"]) == typed(iri(gba, "Entity")) > 100
+    assert int(row["left_out"]) == typed(iri(gba, "Omission")) > 40
 
 
 def _facts_from_passage(store: ox.Store) -> None:
