@@ -433,10 +433,6 @@ MUTATIONS: dict[str, Callable[[Graph], object]] = {
         g.add((first(g, "Metric"), GBA.unit, URIRef(GBA_ + "unit-percent"))),
         g.add((first(g, "Metric"), GBA.subject, first(g, "Place"))),
     ],
-    "a recognition nobody holds": lambda g: [
-        g.remove((holder, URIRef(GBA_ + "recognizedAs"), first(g, "Recognition")))
-        for holder in list(g.subjects(URIRef(GBA_ + "recognizedAs"), first(g, "Recognition")))
-    ],
     "a passage left out without a reason, and without its quote": lambda g: [
         _set(g, first(g, "Omission"), URIRef(GBA_ + p)) for p in ("omissionReason",)
     ]
