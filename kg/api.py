@@ -476,8 +476,10 @@ def diff(
     side that cannot be read, and `KgError` for data that does not pass its checks.
     """
 
-    def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
-        result = check(data_dir, ontology_dir=onto)
+    def checked(
+        data_dir: Path, onto: Path | None, queries: Path | None
+    ) -> tuple[Built, Schema, dict[str, GraphFact]]:
+        result = check(data_dir, ontology_dir=onto, queries_dir=queries)
         built = result._built
         return built, result.schema, graph_facts(built.view, result.schema, built.positions)
 

@@ -44,6 +44,7 @@ class KG(DefinedNamespace):
     viewShape: URIRef
     viewArea: URIRef
     acyclic: URIRef
+    oneEnd: URIRef
 
 
 OA = Namespace("http://www.w3.org/ns/oa#")

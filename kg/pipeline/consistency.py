@@ -3,8 +3,8 @@
 Each data file is checked alone (`kg.pipeline.validate.check_file`); what those checks found
 that matters to the others is an `Across` per file, and `check_across` finds what no file
 shows alone: an id or quote id defined in two files, a quoted source without a
-`SourceDocument`, a cycle in a property the ontology marks `kg:acyclic`, a fact of an
-`owl:SymmetricProperty` written from both ends, and (a warning)
+`SourceDocument`, a cycle in a property the ontology marks `kg:acyclic`, a fact of a
+symmetric property marked `kg:oneEnd` written from both ends, and (a warning)
 two entities whose labels look the same.
 """
 
@@ -145,10 +145,11 @@ def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[P
 def symmetric_problems(
     symmetric: Iterable[tuple[str, str, str, SourcePos]],
 ) -> list[Problem]:
-    """For each property the ontology marks `owl:SymmetricProperty` (`symmetric`: its key,
-    an edge, where it was written), a problem at the later end of each fact written from
-    both ends: `a linked-with b` and `b linked-with a` are one fact, and the graph would
-    hold two statements (two quotes, two reviews) for it."""
+    """For each symmetric property the ontology marks `kg:oneEnd` (`symmetric`: its key, an
+    edge, where it was written), a problem at the later end of each fact written from both
+    ends: `a linked-with b` and `b linked-with a` are one fact, and the graph would hold two
+    statements (two quotes, two reviews) for it. (An ontology without the mark, such as an
+    older revision's read by `kg diff`, accepts both ends as it did.)"""
     first: dict[tuple[str, str, str], SourcePos] = {}
     problems: list[Problem] = []
     for key, source, target, pos in sorted(symmetric, key=lambda e: e[3]):

@@ -369,7 +369,7 @@ class _Checker(ValueChecks):
             statements.append(checked)
             if prop.is_acyclic and isinstance(checked.obj, URIRef):
                 self.acyclic.append((prop.key, eid, st.value.text, st.pos))
-            if prop.is_symmetric and isinstance(checked.obj, URIRef):
+            if prop.one_end and isinstance(checked.obj, URIRef):
                 self.symmetric.append((prop.key, eid, st.value.text, st.pos))
         if cls is not None:
             self._check_required_languages(entity, cls, labels)
