@@ -446,7 +446,7 @@ def coverage(result: Result) -> Coverage:
     """How much of each source text `result`'s quotes cover, by sentence and by section.
 
     >>> coverage(check("data")).summary_line()  # doctest: +SKIP
-    '98 of 114 substantive sentences quoted (86.0%)'
+    '114 of 114 substantive sentences accounted for (100.0%)'
     """
     built = result._built
     return source_coverage(built.view, result.schema, result.texts, built.positions)

@@ -198,7 +198,8 @@ class Coverage:
         return self.covered / self.substantive if self.substantive else 0.0
 
     def summary_line(self) -> str:
-        """The line `kg build` prints, e.g. `97 of 120 substantive sentences quoted (80.8%)`."""
+        """The line `kg build` prints, e.g. `97 of 120 substantive sentences accounted for
+        (80.8%)`: each letter of them quoted by a fact or left out with a reason."""
         return summary_line(self.covered, self.substantive)
 
     def as_dict(self) -> dict[str, Any]:
@@ -396,10 +397,7 @@ def _left_out_reasons(graph: Graph | GraphView) -> dict[str, set[str]]:
 def summary_line(covered: int, substantive: int) -> str:
     """`Coverage.summary_line` of these counts."""
     share = covered / substantive if substantive else 0.0
-    return (
-        f"{covered} of {substantive} substantive sentences accounted for ({share:.1%}): "
-        "each claim quoted by a fact or left out with a reason"
-    )
+    return f"{covered} of {substantive} substantive sentences accounted for ({share:.1%})"
 
 
 Counts = dict[str, tuple[str, int, int]]
