@@ -435,9 +435,7 @@ def coverage(
                 f"  {sec.name_en:<{width}}  {sec.name_zh}  {sec.covered:>3} / "
                 f"{sec.sentences:<3} ({sec.share:.1%})"
             )
-        shown = [
-            x for x in source.sentences if x.substantive and (every_sentence or not x.covered)
-        ]
+        shown = [x for x in source.sentences if x.substantive and (every_sentence or not x.covered)]
         if shown:
             click.echo("  sentences" + ("" if every_sentence else " not accounted for") + ":")
         for x in shown:

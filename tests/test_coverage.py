@@ -13,12 +13,11 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.pipeline.load import load_facts
-from kg.pipeline.ontology import read_schema
-from kg.pipeline.quotes import read_sources
 from kg.namespaces import GBA
 from kg.pipeline.checked import CheckedEntity
-from kg.pipeline.quotes import QuoteMatch
+from kg.pipeline.load import load_facts
+from kg.pipeline.ontology import read_schema
+from kg.pipeline.quotes import QuoteMatch, read_sources
 from kg.pipeline.validate import Checked, check_facts
 from kg.review.coverage import (
     MIN_CHARS,

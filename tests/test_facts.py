@@ -272,7 +272,11 @@ VALUES = [
 
 # (subject zh label, zh aim, en aim): aims are given in both languages
 AIMS = [
-    ("加快建设科技创新强市", "努力实现更有后劲的发展", "To achieve development with more staying power"),
+    (
+        "加快建设科技创新强市",
+        "努力实现更有后劲的发展",
+        "To achieve development with more staying power",
+    ),
     (
         "以“双区”建设为重大历史机遇",
         "努力建设一流湾区和世界级城市群",

@@ -23,7 +23,6 @@ import networkx as nx
 
 from kg.errors import KgError, Problem
 from kg.facts import Facts, NamedQuote
-from kg.namespaces import GBA
 from kg.incremental import join as joining
 from kg.incremental import network_parts
 from kg.incremental.join import MOST_CHANGED, Linked, objects
@@ -38,6 +37,7 @@ from kg.incremental.records import (
     unit_key,
     unit_name,
 )
+from kg.namespaces import GBA
 from kg.outputs.export import WRITERS, Graphs, Patch
 from kg.pipeline.build import Built, build_part
 from kg.pipeline.consistency import Across, check_across

@@ -199,7 +199,8 @@ def _read_properties(graph: Graph) -> dict[str, PropertyInfo]:
             is_functional=OWL.FunctionalProperty in types,
             is_symmetric=OWL.SymmetricProperty in types,
             is_acyclic=graph.value(prop, KG.acyclic) == Literal(True),
-            one_end=OWL.SymmetricProperty in types and graph.value(prop, KG.oneEnd) == Literal(True),
+            one_end=OWL.SymmetricProperty in types
+            and graph.value(prop, KG.oneEnd) == Literal(True),
             languages=tuple(str(graph.value(prop, KG.languages) or "").split()),
             required_languages=tuple(str(graph.value(prop, KG.requiredLanguages) or "").split()),
         )

@@ -218,7 +218,12 @@ class Coverage:
                     "quoted": s.quoted,
                     "passages": len(s.passages),
                     "left_out": [
-                        {"start": p.start, "end": p.end, "exact": p.exact, "reasons": list(p.reasons)}
+                        {
+                            "start": p.start,
+                            "end": p.end,
+                            "exact": p.exact,
+                            "reasons": list(p.reasons),
+                        }
                         for p in s.passages
                         if p.is_left_out
                     ],
@@ -487,9 +492,9 @@ def _measure(sc: SourceCoverage) -> None:
         spans = split_sentences(text, a, b)
         sentences = []
         for s, e in spans:
-            marks = [i for i in range(s, e) if unicodedata.category(text[i])[0] in "LN"]
-            n_quoted = sum(quoted[i] for i in marks)
-            n_left = sum(left[i] and not quoted[i] for i in marks)
+            letters_at = [i for i in range(s, e) if unicodedata.category(text[i])[0] in "LN"]
+            n_quoted = sum(quoted[i] for i in letters_at)
+            n_left = sum(left[i] and not quoted[i] for i in letters_at)
             reasons = sorted({r for x, y, rs in why if x < e and s < y for r in rs})
             sentences.append(
                 Sentence(
@@ -497,9 +502,9 @@ def _measure(sc: SourceCoverage) -> None:
                     e,
                     text[s:e],
                     index,
-                    len(marks) >= MIN_CHARS,
-                    n_quoted + n_left == len(marks),
-                    len(marks),
+                    len(letters_at) >= MIN_CHARS,
+                    n_quoted + n_left == len(letters_at),
+                    len(letters_at),
                     n_quoted,
                     n_left,
                     tuple(reasons),

@@ -323,9 +323,7 @@ def _slots(facts: dict[str, GraphFact]) -> dict[tuple[str, str], list[str]]:
 # --- reading a side ---------------------------------------------------------------------------
 
 
-Checker = Callable[
-    [Path, Path | None, Path | None], tuple[Built, Schema, dict[str, GraphFact]]
-]
+Checker = Callable[[Path, Path | None, Path | None], tuple[Built, Schema, dict[str, GraphFact]]]
 
 
 def read_side(
@@ -385,9 +383,7 @@ def _git(repo: Path, *args: str) -> bytes:
 
 
 @contextmanager
-def _git_extract(
-    repo: Path, rev: str, path: str
-) -> Iterator[tuple[Path, Path | None, Path]]:
+def _git_extract(repo: Path, rev: str, path: str) -> Iterator[tuple[Path, Path | None, Path]]:
     """`path` (from the top of the repository, as git's `REV:PATH` reads it), `ontology/`
     when the revision has it, and `queries/` (with no rules when it has none), at `rev`, in
     a temporary folder."""
