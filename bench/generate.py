@@ -193,7 +193,8 @@ def _fill(block: _Block, yaml_type: str, k: int, e: list[tuple[str, object]]) ->
                 )
             )
         case "Priority":
-            e += [("proposed-by", ref("City", 0)), ("aim", f"第{_cn(b)}组第{_cn(k)}项重点工作目标")]
+            aim = {"zh": f"第{_cn(b)}组第{_cn(k)}项重点工作目标", "en": f"Aim of priority {b}-{k}"}
+            e += [("proposed-by", ref("City", 0)), ("aim", aim)]
         case "Request":
             e += [("proposed-by", ref("City", 0)), ("requested-of", ref("City", 1))]
             e.append(("concerns", [ref("Initiative", 0), ref("Initiative", 1)]))
@@ -226,10 +227,12 @@ def _fill(block: _Block, yaml_type: str, k: int, e: list[tuple[str, object]]) ->
                 ("unit", unit),
                 ("result-area", result_area),
             ]
-            if k % 2:
+            if k % 2:  # a stock at a date, or a flow over a period
                 e.append(("date", f"{2016 + b % 8}-{k % 12 + 1:02d}-{k + 1:02d}"))
+                e.append(("measure", "stock"))
             else:
                 e += [("period-start", f"{2016 + b % 4}"), ("period-end", f"{2020 + b % 4}")]
+                e.append(("measure", "flow"))
         case "Plan":
             e += [("party", [ref("City", 0), ref("Organization", k)]), ("result-area", result_area)]
             e += [("concerns", ref("Initiative", k)), ("status", status("in-effect", "正式施行"))]

@@ -500,7 +500,7 @@ def coverage(result: Result) -> Coverage:
     """How much of each source text `result`'s quotes cover, by sentence and by section.
 
     >>> coverage(check("data")).summary_line()  # doctest: +SKIP
-    '98 of 114 substantive sentences quoted (86.0%)'
+    '114 of 114 substantive sentences accounted for (100.0%)'
     """
     built = result._built
     return source_coverage(built.view, result.schema, result.texts, built.positions)
@@ -531,8 +531,10 @@ def diff(
     """
     from kg.review.diff import diff_sides, read_side
 
-    def checked(data_dir: Path, onto: Path | None) -> tuple[Built, Schema, dict[str, GraphFact]]:
-        result = check(data_dir, ontology_dir=onto)
+    def checked(
+        data_dir: Path, onto: Path | None, queries: Path | None
+    ) -> tuple[Built, Schema, dict[str, GraphFact]]:
+        result = check(data_dir, ontology_dir=onto, queries_dir=queries)
         built = result._built
         return built, result.schema, graph_facts(built.view, result.schema, built.positions)
 

@@ -591,11 +591,25 @@ def push(
     show_default=True,
     help="The HTML file to write.",
 )
-def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
+@click.option(
+    "--sentences",
+    "every_sentence",
+    is_flag=True,
+    help="Print every substantive sentence, not only those not accounted for.",
+)
+def coverage(
+    data_dir: Path, ontology_dir: Path | None, out_file: Path, every_sentence: bool
+) -> None:
     """Check DATA_DIR (default: data), then write the source coverage page to --out.
 
+    A substantive sentence is accounted for when every letter of it is under the quote of a
+    fact or of a passage left out on purpose (`type: LeftOut` with its `reason:`). Prints,
+    per source and section, the sentences accounted for; then each sentence that is not,
+    with the share of its letters that facts quote; and the passages left out, by reason.
+    --sentences prints every substantive sentence so.
+
     The page shows each source text with every quoted passage highlighted and linked to the
-    facts it supports, and counts the substantive sentences quoted in each section.
+    facts it supports.
 
     Example: kg coverage data --out build/coverage.html
     """
@@ -606,7 +620,9 @@ def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
     for source in found.sources:
         click.echo(
             f"{source.source}: {source.covered} of {source.substantive} substantive "
-            f"sentences quoted ({source.share:.1%})"
+            f"sentences accounted for ({source.share:.1%}); facts quote "
+            f"{source.quoted} of their {source.letters} letters "
+            f"({source.quoted / source.letters if source.letters else 0:.1%})"
         )
         width = max((len(s.name_en) for s in source.sections), default=0)
         for sec in source.sections:
@@ -614,8 +630,31 @@ def coverage(data_dir: Path, ontology_dir: Path | None, out_file: Path) -> None:
                 f"  {sec.name_en:<{width}}  {sec.name_zh}  {sec.covered:>3} / "
                 f"{sec.sentences:<3} ({sec.share:.1%})"
             )
+        shown = [x for x in source.sentences if x.substantive and (every_sentence or not x.covered)]
+        if shown:
+            click.echo("  sentences" + ("" if every_sentence else " not accounted for") + ":")
+        for x in shown:
+            mark = "ok  " if x.covered else "OPEN"
+            why = f" left out: {', '.join(x.reasons)}" if x.reasons else ""
+            click.echo(
+                f"  {mark} {x.share:6.1%} quoted, {x.open:>3} letters open{why}  "
+                f"{_clip(x.text, 60)}"
+            )
+        reasons: dict[str, int] = {}
+        for p in source.passages:
+            for r in p.reasons if p.is_left_out else ():
+                reasons[r] = reasons.get(r, 0) + 1
+        if reasons:
+            counts = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
+            click.echo(f"  passages left out, by reason: {counts}")
     output = api.coverage_page(found, out_file)
     click.echo(f"wrote {output.path} ({_size(output.size)})")
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` on one line, cut to `width` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "\u2026"
 
 
 @main.command(short_help="List the facts added, removed and changed between two builds.")

@@ -23,6 +23,8 @@ class GBA(DefinedNamespace):
     Entity: URIRef
     Evidence: URIRef
     SourceDocument: URIRef
+    Omission: URIRef  # a passage left out on purpose, with its reason (kg coverage)
+    omissionReason: URIRef
 
 
 class KG(DefinedNamespace):
@@ -43,6 +45,7 @@ class KG(DefinedNamespace):
     viewArea: URIRef
     viewGroup: URIRef
     acyclic: URIRef
+    oneEnd: URIRef
 
 
 OA = Namespace("http://www.w3.org/ns/oa#")

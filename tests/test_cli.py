@@ -24,7 +24,7 @@ data: all checks passed
   statements  10
   quotes      8 found verbatim in 1 source text(s)
   triples     218
-  coverage    3 of 6 substantive sentences quoted (50.0%)
+  coverage    0 of 6 substantive sentences accounted for (0.0%)
 """
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 import kg
 from kg.cli import main
+from kg.namespaces import GBA
+from kg.pipeline.checked import CheckedEntity
 from kg.pipeline.load import load_facts
 from kg.pipeline.ontology import read_schema
-from kg.pipeline.quotes import read_sources
+from kg.pipeline.quotes import QuoteMatch, read_sources
 from kg.pipeline.validate import Checked, check_facts
 from kg.review.coverage import (
     MIN_CHARS,
@@ -115,19 +118,56 @@ def _sectioned(tmp_path: Path) -> Path:
     return data
 
 
+LEFT_OUT = """\
+source: mini-source
+entities:
+  - id: left-out-title-byline
+    type: LeftOut
+    quote: "省委常委、广州市委书记张硕辅:"
+    reason: framing
+  - id: left-out-question
+    type: LeftOut
+    quote: "两年来工作成效如何?"
+    reason: question
+"""
+
+
 def test_per_section_numbers(tmp_path: Path) -> None:
-    found = kg.coverage(kg.check(_sectioned(tmp_path)))
+    """A sentence counts only when every letter of it is quoted by a fact or left out with
+    a reason: a quote that merely touches it does not count it."""
+    data = _sectioned(tmp_path)
+    found = kg.coverage(kg.check(data))
     (source,) = found.sources
     rows = [(s.name_zh, s.name_en, s.sentences, s.covered) for s in source.sections]
     assert rows == [
-        ("导语", "Intro", 1, 1),  # the title, quoted by the source document
-        ("一个方面", "1 point", 7, 2),  # the question, its lead-in, the 三是 paragraph's five
+        ("导语", "Intro", 1, 0),  # the title: the source document quotes only its second half
+        ("一个方面", "1 point", 7, 0),  # the question, its lead-in, the 三是 paragraph's five
         ("两个方面", "2 points", 3, 0),  # a question and two numbered results
     ]
-    assert (found.substantive, found.covered) == (11, 3)
-    assert found.summary_line() == "3 of 11 substantive sentences quoted (27.3%)"
+    title = source.sentences[0]
+    assert (title.letters, title.quoted, title.left_out, title.open) == (35, 22, 0, 13)
+    assert f"{title.share:.3f}" == "0.629"
+    assert (found.substantive, found.covered) == (11, 0)
+    assert found.summary_line() == "0 of 11 substantive sentences accounted for (0.0%)"
     assert all(s.covered_chars <= s.chars for s in source.sections)
     assert MIN_CHARS == 8
+
+    (data / "left-out.yaml").write_text(LEFT_OUT, encoding="utf-8")
+    found = kg.coverage(kg.check(data))
+    (source,) = found.sources
+    rows = [(s.name_zh, s.sentences, s.covered) for s in source.sections]
+    assert rows == [("导语", 1, 1), ("一个方面", 7, 0), ("两个方面", 3, 1)]
+    title, question = source.sentences[0], source.sentences[-3]
+    assert (title.quoted, title.left_out, title.open, title.reasons) == (22, 13, 0, ("framing",))
+    assert (question.text, question.covered, question.reasons) == (
+        "两年来工作成效如何?", True, ("question",),
+    )  # fmt: skip
+    left = [p for p in source.passages if p.is_left_out]
+    assert [(p.exact, p.reasons) for p in left] == [
+        ("省委常委、广州市委书记张硕辅:", ("framing",)),
+        ("两年来工作成效如何?", ("question",)),
+    ]
+    assert found.as_dict()["sources"][0]["left_out"][1]["reasons"] == ["question"]
 
 
 def test_the_page_is_escaped_offline_and_deterministic(tmp_path: Path) -> None:
@@ -155,15 +195,34 @@ def test_the_page_is_escaped_offline_and_deterministic(tmp_path: Path) -> None:
     assert targets and targets <= listed
     assert listed == anchors
     # the per-section table shows the numbers
-    assert re.search(r"一个方面 · 1 point</a></td><td>7</td>\s*<td>2</td><td>28.6%</td>", html)
+    assert re.search(r"一个方面 · 1 point</a></td><td>7</td>\s*<td>0</td><td>0.0%</td>", html)
 
 
 def test_kg_coverage_writes_the_page_and_prints_the_sections(data_dir: Path) -> None:
     result = CliRunner().invoke(main, ["coverage", "data", "--out", "out/coverage.html"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "mini-source: 3 of 6 substantive sentences quoted (50.0%)"
+    assert lines[0] == (
+        "mini-source: 0 of 6 substantive sentences accounted for (0.0%); facts quote 87 of "
+        "their 255 letters (34.1%)"
+    )
+    assert "  sentences not accounted for:" in lines
+    assert any(
+        line.startswith("  OPEN  62.9% quoted,  13 letters open  省委常委") for line in lines
+    ), lines
     assert lines[-1].startswith("wrote out/coverage.html (")
+    (Path("data") / "left-out.yaml").write_text(
+        LEFT_OUT.replace("两年来工作成效如何?", "省委常委、广州市委书记张硕辅:建设先行示范区"),
+        encoding="utf-8",
+    )
+    again = CliRunner().invoke(main, ["coverage", "data", "--out", "out/x.html", "--sentences"])
+    assert again.exit_code == 0, again.output
+    assert any(
+        line.startswith("  ok   ") and "left out: framing" in line
+        for line in again.stdout.splitlines()
+    )
+    assert "  passages left out, by reason: framing 1, question 1" in again.stdout.splitlines()
+    (Path("data") / "left-out.yaml").unlink()
     first = Path("out/coverage.html").read_bytes()
     assert (
         CliRunner().invoke(main, ["coverage", "data", "--out", "out/coverage.html"]).exit_code == 0
@@ -183,7 +242,8 @@ def test_the_real_article_has_its_five_parts() -> None:
     ]
     assert sum(s.sentences for s in source.sections) == found.substantive
     assert sum(s.covered for s in source.sections) == found.covered
-    assert found.share > 0.8  # the curation covers most of the interview
+    assert found.covered == found.substantive  # every sentence accounted for
+    assert found.quoted_share > 0.8  # and most of its letters are quoted by facts
     assert "热门评论" not in " ".join(s.text for s in source.sentences)  # furniture not counted
 
 
@@ -197,11 +257,24 @@ def test_the_build_line_from_the_quotes_equals_the_page_from_the_graph(data: Pat
     result = kg.check(data)
     checked = _checked(data)
     texts = {k: s.text for k, s in checked.sources.items()}
-    quotes = [m for e in checked.entities for m in e.evidence] + [
-        m for e in checked.entities for st in e.statements for m in st.evidence
-    ]
-    fast, page = quoted_coverage(texts, quotes), kg.coverage(result)
-    assert fast.as_dict() == page.as_dict()
+    facts = [e for e in checked.entities if GBA.Omission not in e.cls.ancestors]
+    left = [e for e in checked.entities if GBA.Omission in e.cls.ancestors]
+
+    def quotes_of(entities: list[CheckedEntity]) -> list[QuoteMatch]:
+        return [m for e in entities for m in e.evidence] + [
+            m for e in entities for st in e.statements for m in st.evidence
+        ]
+
+    fast = quoted_coverage(texts, quotes_of(facts), quotes_of(left))
+    page = kg.coverage(result)
+
+    def without_reasons(found: dict[str, Any]) -> dict[str, Any]:
+        for source in found["sources"]:
+            for passage in source["left_out"]:
+                passage.pop("reasons")
+        return found
+
+    assert without_reasons(fast.as_dict()) == without_reasons(page.as_dict())
     assert fast.summary_line() == page.summary_line()
     assert [len(s.passages) for s in fast.sources] == [len(s.passages) for s in page.sources]
 

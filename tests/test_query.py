@@ -65,10 +65,82 @@ def _links_of_place(store: ox.Store) -> None:
 
 
 def _clusters(store: ox.Store) -> None:
+    """The cities a cluster's name names are its members; only the two cities of the
+    paragraph (两市 共同推进) co-build it."""
     rows = {r["cluster_zh"]: r for r in ask(store, "industry-clusters")}
-    assert set(rows["“广深佛莞”智能装备产业集群"]["cities"].split("、")) == {
-        "广州", "深圳", "佛山", "东莞",
-    }  # fmt: skip
+    equipment = rows["“广深佛莞”智能装备产业集群"]
+    assert set(equipment["members"].split("、")) == {"广州", "深圳", "佛山", "东莞"}
+    assert set(equipment["co_builders"].split("、")) == {"广州", "深圳"}
+    assert set(rows["“广深惠”智能网联汽车产业集群"]["co_builders"].split("、")) == {"广州", "深圳"}
+
+
+def _commitments(store: ox.Store) -> None:
+    """Guangzhou's undelivered commitments to Shenzhen: promised or under way, by area."""
+    rows = ask(store, "commitments-not-delivered", giver="guangzhou", receiver="shenzhen")
+    things = {r["thing_zh"]: r for r in rows}
+    assert things["全球科技成果转化中心"]["modality"] == "promised"
+    assert things["白云国际机场三期扩建工程"]["modality"] == "under way"
+    assert things["“双城联动”研究院"]["modality"] == "to be established"
+    assert {"promised", "bidding for"} <= {
+        r["modality"] for r in rows if r["thing_zh"] == "呼吸领域国家实验室"
+    }
+    # delivered ones are not commitments still owed
+    assert "深圳证券交易所广州服务基地" not in things
+    assert "广深深化战略合作框架协议" not in things
+    positions = [int(p) for p in column(rows, "position")]
+    assert positions == sorted(positions) and set(positions) == {1, 2, 3, 4, 5}
+    assert ask(store, "commitments-not-delivered", giver="shenzhen", receiver="guangzhou") == []
+
+
+def _figures(store: ox.Store) -> None:
+    rows = {r["metric"].rsplit("/", 1)[-1]: r for r in ask(store, "figures-with-bounds")}
+    users = rows["sui-hao-ban-registered-users"]
+    assert (users["amount"], users["bound"], users["measure"]) == ("2500000", "more than", "stock")
+    customs = rows["guangzhou-customs-clearance-time-standing"]
+    assert (customs["amount"], customs["bound"]) == ("", "among the top")
+    assert customs["scope"] == "large and medium-sized cities nationwide"
+    assert rows["guangzhou-express-delivery-rank"]["scope"] == "China's first-tier cities"
+    land = rows["guangzhou-stock-land-revitalised"]
+    assert (land["measure"], land["window_since"], land["window_date"]) == (
+        "flow", "视察广东", "2018-10",
+    )  # fmt: skip
+    assert rows["guangzhou-5g-base-stations"]["measure"] == "stock"
+    assert rows["guangzhou-gdp-growth-2020-q1-q3"]["bound"] == "exact"
+
+
+def _who_asked(store: ox.Store) -> None:
+    rows = ask(store, "who-asked-what")
+    xi = next(r for r in rows if r["item"].endswith("xi-2018-old-city-new-vitality-directive"))
+    assert (xi["kind"], xi["who_zh"], xi["whom_zh"], xi["date"]) == (
+        "directive", "习近平", "广州", "2018-10",
+    )  # fmt: skip
+    li = next(r for r in rows if r["who_zh"] == "李希")
+    assert li["item_zh"] == "举全省之力把经济特区办得更好、办得水平更高"
+    asks = [r for r in rows if r["kind"] == "request" and r["whom_zh"] == "深圳"]
+    assert [int(r["position"]) for r in asks] == [1, 2, 2, 3]
+
+
+def _ordered_lists(store: ox.Store) -> None:
+    rows = ask(store, "ordered-lists")
+    areas = [r for r in rows if r["list"] == "CooperationArea"]
+    assert [r["item_zh"] for r in areas][0] == "共建粤港澳大湾区国际科技创新中心"
+    assert {r["owner_zh"] for r in areas} == {"广州"}
+    assert {r["serves_zh"] for r in areas} == {"中国特色社会主义先行示范区"}
+    priorities = [r for r in rows if r["list"] == "Priority"]
+    assert [int(r["position"]) for r in priorities] == list(range(1, 11))
+    assert all(r["aim_en"] for r in priorities)
+    assert len([r for r in rows if r["list"] == "ResultArea"]) == 7
+
+
+def _roles(store: ox.Store) -> None:
+    rows = {(r["role"], r["part_zh"], r["whole_zh"]) for r in ask(store, "roles")}
+    centre = "粤港澳大湾区综合性国家科学中心"
+    assert ("coreCarrierAreaOf", "南沙科学城", centre) in rows
+    assert ("pilotStartZoneOf", "光明科学城", centre) in rows
+    assert ("poleOf", "中新广州知识城", "科技创新轴") in rows
+    assert ("sectionOf", "深茂铁路深圳至江门段", "深茂铁路") in rows
+    assert ("editionOf", "首届广州深圳“双城联动”论坛", "广州深圳“双城联动”论坛") in rows
+    assert ("member", "香港特别行政区", "广深港科技创新走廊") in rows
 
 
 def _metrics(store: ox.Store) -> None:
@@ -139,6 +211,7 @@ def _facts_per_source(store: ox.Store) -> None:
     assert int(row["passages"]) == len(passages) > 90
     assert int(row["statements"]) == typed(iri(rdf, "Statement")) > 200
     assert int(row["entities"]) == typed(iri(gba, "Entity")) > 100
+    assert int(row["left_out"]) == typed(iri(gba, "Omission")) > 40
 
 
 def _facts_from_passage(store: ox.Store) -> None:
@@ -192,6 +265,7 @@ EXPECTED: dict[str, Callable[[ox.Store], None]] = {
     "agreements-and-plans": _agreements,
     "airports-and-ports": _airports_and_ports,
     "co-built": _co_built,
+    "commitments-not-delivered": _commitments,
     "cooperation-areas": _cooperation_areas,
     "entities-per-class": _entities_per_class,
     "events": _events,
@@ -199,14 +273,18 @@ EXPECTED: dict[str, Callable[[ox.Store], None]] = {
     "facts-from-passage": _facts_from_passage,
     "facts-from-source": _facts_from_source,
     "facts-per-source": _facts_per_source,
+    "figures-with-bounds": _figures,
     "industry-clusters": _clusters,
     "links-of-place": _links_of_place,
     "metrics": _metrics,
+    "ordered-lists": _ordered_lists,
     "people-and-posts": _people,
     "places": _places,
+    "roles": _roles,
     "science": _science,
     "status": _status,
     "transport-links": _transport,
+    "who-asked-what": _who_asked,
 }
 
 

@@ -26,7 +26,8 @@ from kg.pipeline.validate import check_facts
 from tests.conftest import MINI
 
 SCHEMA = read_schema()
-AIM = SCHEMA.properties["aim"].iri
+AIM = SCHEMA.properties["aim"].iri  # a language map, like label
+PLAIN = SCHEMA.properties["ends-not-named"].iri  # a plain text value
 FORMATS = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld"}
 OX_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -81,10 +82,11 @@ def test_text_survives_every_format(zh: str, en: str, alt: list[str], aim: str) 
     alts = {_label(a): a for a in alt}  # one of each after NFC, or it is a repeated value
     entity: dict[str, object] = {
         "id": "x",
-        "type": "City",
+        "type": "Railway",
         "label": {"zh": zh, "en": en},
         "alt": {"en": list(alts.values())},
-        "aim": aim,
+        "aim": {"zh": aim},
+        "ends-not-named": aim,
         "quote": "深圳",
     }
     doc = {"source": "mini-source", "entities": [entity]}
@@ -92,7 +94,8 @@ def test_text_survives_every_format(zh: str, en: str, alt: list[str], aim: str) 
     expected = {
         RDFS.label: {Literal(_label(zh), lang="zh"), Literal(_label(en), lang="en")},
         SKOS.altLabel: {Literal(a, lang="en") for a in alts},
-        AIM: {Literal(unicodedata.normalize("NFC", aim))},
+        AIM: {Literal(_label(aim), lang="zh")},
+        PLAIN: {Literal(unicodedata.normalize("NFC", aim))},
     }
     for name, rdflib_format in FORMATS.items():
         data = WRITERS[name].write(graphs)
@@ -102,6 +105,8 @@ def test_text_survives_every_format(zh: str, en: str, alt: list[str], aim: str) 
             assert _ox_objects(data, OX_FORMATS[name], predicate) == literals, (name, predicate)
 
 
-def test_the_aim_property_is_a_text_value() -> None:
-    assert SCHEMA.properties["aim"].datatypes[0].endswith("#string")
-    assert str(AIM).startswith(str(GBA._NS))
+def test_the_plain_text_property_is_a_string_and_the_aim_a_language_map() -> None:
+    assert SCHEMA.properties["ends-not-named"].datatypes[0].endswith("#string")
+    assert SCHEMA.properties["aim"].is_lang_string
+    assert SCHEMA.properties["aim"].languages == ("zh", "en")
+    assert str(AIM).startswith(str(GBA._NS)) and str(PLAIN).startswith(str(GBA._NS))

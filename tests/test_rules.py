@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass
 
 import pytest
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 import kg
 from kg.facts import SourcePos
@@ -65,9 +65,41 @@ def test_a_transport_link_with_one_end(built: Edited) -> None:
     messages = _messages(built)
     assert (
         f"{MINI}/entities.yaml:55: 'gbr:shenzhen-zhongshan-link': transport link connects "
-        "fewer than two places (1) — list both ends under connects: "
-        "(rule transport-link-has-two-ends.rq in queries/rules/)" in messages
+        "fewer than two places (1) — list both ends under connects:, or say why the text "
+        "names none with ends-not-named: (rule transport-link-has-two-ends.rq in "
+        "queries/rules/)" in messages
     )
+
+
+def test_a_transport_link_whose_ends_the_text_does_not_name_keeps_its_class(
+    built: Edited,
+) -> None:
+    link = ID["shenzhen-zhongshan-link"]
+    built.graph.remove((link, URIRef(GBA + "connects"), None))
+    assert any("transport link connects fewer than two places (0)" in m for m in _messages(built))
+    built.graph.add((link, URIRef(GBA + "endsNotNamed"), Literal("named only by its abbreviation")))
+    assert not any("fewer than two places" in m for m in _messages(built))
+
+
+def test_a_metric_among_the_top_has_no_amount_and_a_rank_its_scope(built: Edited) -> None:
+    link = ID["shenzhen-zhongshan-link"]
+    metric = ID["standing"]
+    g = built.graph
+    g.add((metric, RDF.type, URIRef(GBA + "Metric")))
+    g.add((metric, RDF.type, URIRef(GBA + "Entity")))
+    g.add((metric, URIRef(GBA + "subject"), link))
+    g.add((metric, URIRef(GBA + "unit"), URIRef(GBA + "unit-rank")))
+    g.add((metric, URIRef(GBA + "measureKind"), URIRef(GBA + "measure-rank")))
+    g.add((metric, URIRef(GBA + "bound"), URIRef(GBA + "bound-among-the-top")))
+    built.positions[metric] = built.positions[link]
+    found = _messages(built)
+    assert any("without its ranking scope" in m for m in found), found
+    assert not any("needs an amount" in m for m in found), found
+    g.add((metric, URIRef(GBA + "rankingScope"), URIRef(GBA + "scope-national")))
+    g.add((metric, URIRef(GBA + "amount"), Literal("3", datatype=XSD.decimal)))
+    found = _messages(built)
+    assert any("(among the top, with an amount)" in m for m in found), found
+    assert not any("without its ranking scope" in m for m in found), found
 
 
 def test_a_self_reference(built: Edited) -> None:

@@ -433,8 +433,9 @@ MUTATIONS: dict[str, Callable[[Graph], object]] = {
         g.add((first(g, "Metric"), GBA.unit, URIRef(GBA_ + "unit-percent"))),
         g.add((first(g, "Metric"), GBA.subject, first(g, "Place"))),
     ],
-    "a transport link with one end": lambda g: _set(
-        g, first(g, "TransportLink"), GBA.connects, first(g, "Place")
+    "a passage left out without a reason, and without its quote": lambda g: (
+        [_set(g, first(g, "Omission"), URIRef(GBA_ + p)) for p in ("omissionReason",)]
+        + [_set(g, sorted(g.subjects(RDF.type, URIRef(GBA_ + "Omission")))[1], PROV.wasDerivedFrom)]
     ),
     "a transport link to a literal and a non-place": lambda g: _set(
         g, first(g, "TransportLink"), GBA.connects, Literal("Shenzhen"), first(g, "Project")

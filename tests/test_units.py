@@ -392,17 +392,26 @@ def test_a_symmetric_edge_drawn_from_an_unchanged_file_is_written_anew(
     real_data: Path, tmp_path: Path, patched_formats: Callable[[], list[str]]
 ) -> None:
     """`linked-with` is symmetric: the edge between the two airports is drawn from
-    baiyun-airport (the lower id, in transport.yaml), but carries the quotes of the
-    statement of shenzhen-baoan-airport, moved here to a file of its own. A new quote there
-    must reach the patched GraphML, though transport.yaml did not change."""
+    baiyun-airport (the lower id, in transport.yaml), but carries the quotes of the one
+    statement of it, written here at shenzhen-baoan-airport (moved to a file of its own). A
+    new quote there must reach the patched GraphML, though transport.yaml did not change."""
     transport = real_data / "transport.yaml"
     text = transport.read_text(encoding="utf-8")
+    link = (
+        "    linked-with:\n      - value: shenzhen-baoan-airport\n"
+        '        quote: "促进白云国际空港与深圳宝安国际机场协同发展"\n'
+    )
+    assert link in text  # written once, at baiyun-airport: move it to the other end
+    text = text.replace(link, "")
     start = text.index("  - id: shenzhen-baoan-airport\n")
     end = text.index("\n\n", start) + 2
     transport.write_text(text[:start] + text[end:], encoding="utf-8")
     moved = real_data / "airports-shenzhen.yaml"
     header = "source: duite-2020-11-zhang-shuofu-interview\nentities:\n"
-    moved.write_text(header + text[start:end], encoding="utf-8")
+    moved.write_text(
+        header + text[start:end].rstrip("\n") + "\n    linked-with: baiyun-airport\n\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     build(real_data, out, cache=True)
     _replace(

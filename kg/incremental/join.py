@@ -54,6 +54,7 @@ class Linked:
     quotes_checked: int
     warnings: tuple[Problem, ...]
     matches: list[QuoteMatch]
+    left_out: list[QuoteMatch]  # the quotes of passages left out on purpose
     _keep: dict[str, Unit]  # file name → unit, for `save`
     _new: set[str]
     _keys: dict[str, str]  # data file → its unit's key (`unit_key`)
@@ -75,7 +76,9 @@ class Linked:
         """The coverage line of `kg build` (`Coverage.summary_line`), measuring again only
         the sources whose passages changed since the last build."""
         known = self.previous.coverage if self.previous else None
-        covered, substantive, self._coverage = quoted_counts(texts, self.matches, known)
+        covered, substantive, self._coverage = quoted_counts(
+            texts, self.matches, known, self.left_out
+        )
         return summary_line(covered, substantive)
 
     def check_near(self, shapes: Graph, rules: Mapping[str, Question]) -> bool:
@@ -222,9 +225,14 @@ def join(
     return Linked(
         built=join_parts(parts, schema, blocks, order),
         entities_per_class=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        quotes_checked=len({(m.source, m.start, m.end) for u in units for m in u.matches}),
+        # every evidence node of the graph, passages left out included, as `kg stats` and
+        # `kg coverage` count them
+        quotes_checked=len(
+            {(m.source, m.start, m.end) for u in units for m in (*u.matches, *u.left_out)}
+        ),
         warnings=tuple(sorted(set(warnings))),
         matches=[m for u in units for m in u.matches],
+        left_out=[m for u in units for m in u.left_out],
         _keep={names[u.path]: u for u in units},
         _new={names[path] for path in new},
         _keys={u.path: gathered.key(u) for u in units},

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from kg.explorer.network import NetworkPart, join_network, network_part
 from kg.facts import SourcePos
 from kg.incremental.records import NETWORK, Unit, encoded, load
-from kg.namespaces import ID
+from kg.namespaces import GBA, ID
 from kg.outputs.export import write_file
 from kg.pipeline.build import Built, part_blocks, subject_order
 from kg.pipeline.graph_view import GraphView
@@ -45,7 +45,7 @@ def network(
             missing.append((name, unit))
     if missing:
         prefix = str(ID)
-        every = {URIRef(prefix + eid) for unit in gathered.units for eid in unit.types}
+        every = {URIRef(prefix + eid) for unit in gathered.units for eid in _shown(unit, schema)}
         view = _units_view([u for _, u in missing], schema) if graph is None else _view(graph)
         positions = {  # their entities' and statements' (a passage's are not shown)
             URIRef(node): SourcePos(path, line)
@@ -53,7 +53,7 @@ def network(
             for _, nodes, _ in u.part.places
             for node, path, line in nodes
         }
-        entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in u.types)
+        entities = sorted(URIRef(prefix + eid) for _, u in missing for eid in _shown(u, schema))
         whole = network_part(cast(Graph, view), schema, positions, texts, entities, every)
         del view, positions  # before the network is joined: at 100k entities, 1.5 GB
         if graph is not None:
@@ -63,6 +63,17 @@ def network(
             write_file(spool / (name + NETWORK), encoded(name, part))
         del whole
     return join_network((parts[keys[u.path]] for u in gathered.units), schema)
+
+
+def _shown(unit: Unit, schema: Schema) -> list[str]:
+    """The ids of `unit`'s entities that the explorer shows: instances of `gba:Entity`, as
+    the whole-graph network takes them (a passage left out, `gba:Omission`, is not one)."""
+    shown = []
+    for eid, word in unit.types.items():
+        info = schema.types.get(word)
+        if info is not None and GBA.Entity in info.ancestors:
+            shown.append(eid)
+    return shown
 
 
 def _units_view(units: list[Unit], schema: Schema) -> GraphView:

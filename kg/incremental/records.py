@@ -55,6 +55,7 @@ class Unit:
     matches: list[QuoteMatch]  # each passage it quotes, once
     objects: list[str]  # the IRIs its triples point at, as N-Triples writes them, sorted
     warnings: list[Problem] = field(default_factory=list)
+    left_out: list[QuoteMatch] = field(default_factory=list)  # passages left out, once
 
     def named_quotes(self) -> Iterable[NamedQuote]:
         """Its named quotes as `load` reads them."""

@@ -34,6 +34,7 @@ from kg.incremental.records import (
     unit_key,
     unit_name,
 )
+from kg.namespaces import GBA
 from kg.outputs.export import WRITERS, Graphs, Patch
 from kg.pipeline.build import Built, build_part
 from kg.pipeline.consistency import Across, check_across
@@ -274,12 +275,15 @@ def _make_unit(
     if read_types.whole or read_quotes.whole:  # it read them all: made again every time
         read_types.read["\0"] = "\0"
     matches: dict[tuple[str, int, int], QuoteMatch] = {}
+    left_out: dict[tuple[str, int, int], QuoteMatch] = {}
     for entity in checked.entities:
+        # a passage left out on purpose (gba:Omission) holds no fact: kept apart for coverage
+        into = left_out if GBA.Omission in entity.cls.ancestors else matches
         for m in entity.evidence:
-            matches.setdefault((m.source, m.start, m.end), m)
+            into.setdefault((m.source, m.start, m.end), m)
         for st in entity.statements:
             for m in st.evidence:
-                matches.setdefault((m.source, m.start, m.end), m)
+                into.setdefault((m.source, m.start, m.end), m)
     part = build_part(checked.entities, schema)
     return Unit(
         path,
@@ -296,6 +300,7 @@ def _make_unit(
         list(matches.values()),
         sorted(set(objects(b"".join(part.blocks.values())))),
         [p for p in checked.problems if p.is_warning],
+        list(left_out.values()),
     ), []
 
 

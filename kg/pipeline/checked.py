@@ -50,7 +50,7 @@ class Checked:
     """What `build.py` needs: checked entities, and how many quotes were found in sources."""
 
     entities: tuple[CheckedEntity, ...]
-    quotes_checked: int  # passages that are evidence for a fact: the graph's evidence nodes
+    quotes_checked: int  # quoted passages (of facts and left out): the graph's evidence nodes
     sources: dict[str, SourceText]
     warnings: tuple[Problem, ...] = ()
 

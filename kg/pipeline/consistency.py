@@ -3,7 +3,8 @@
 Each data file is checked alone (`kg.pipeline.validate.check_file`); what those checks found
 that matters to the others is an `Across` per file, and `check_across` finds what no file
 shows alone: an id or quote id defined in two files, a quoted source without a
-`SourceDocument`, a cycle in a property the ontology marks `kg:acyclic`, and (a warning)
+`SourceDocument`, a cycle in a property the ontology marks `kg:acyclic`, a fact of a
+symmetric property marked `kg:oneEnd` written from both ends, and (a warning)
 two entities whose labels look the same.
 """
 
@@ -30,12 +31,13 @@ class Across:
     quoted_at: dict[str, SourcePos]  # each source it quotes → where it first does
     labels: list[tuple[str, str, str, SourcePos, str]]  # language, label, id, where, folded
     acyclic: list[tuple[str, str, str, SourcePos]]  # key, from, to, where
+    symmetric: list[tuple[str, str, str, SourcePos]]  # key, from, to, where
 
 
 def check_across(files: list[Across]) -> list[Problem]:
     """The checks that need every file, given what each file's checks found (in the order
     of the files): ids and quote ids defined in two files, quoted sources without a
-    `SourceDocument`, cycles, look-alike labels (warnings)."""
+    `SourceDocument`, cycles, symmetric facts written twice, look-alike labels (warnings)."""
     taken = _taken_twice(
         [one.ids for one in files],
         "id",
@@ -59,6 +61,7 @@ def check_across(files: list[Across]) -> list[Problem]:
             )
         )
     problems.extend(cycle_problems(edge for one in files for edge in one.acyclic))
+    problems.extend(symmetric_problems(edge for one in files for edge in one.symmetric))
     labels = [
         label for one in files for label in one.labels if (label[2], label[3].path) not in later
     ]
@@ -159,6 +162,36 @@ def cycle_problems(acyclic: Iterable[tuple[str, str, str, SourcePos]]) -> list[P
                     "ontology): remove or correct one of these statements",
                 )
             )
+    return problems
+
+
+def symmetric_problems(
+    symmetric: Iterable[tuple[str, str, str, SourcePos]],
+) -> list[Problem]:
+    """For each symmetric property the ontology marks `kg:oneEnd` (`symmetric`: its key, an
+    edge, where it was written), a problem at the later end of each fact written from both
+    ends: `a linked-with b` and `b linked-with a` are one fact, and the graph would hold two
+    statements (two quotes, two reviews) for it. (An ontology without the mark, such as an
+    older revision's read by `kg diff`, accepts both ends as it did.)"""
+    first: dict[tuple[str, str, str], SourcePos] = {}
+    problems: list[Problem] = []
+    for key, source, target, pos in sorted(symmetric, key=lambda e: e[3]):
+        if source == target:
+            continue  # a self-reference is the rule query no-self-reference's to report
+        other = first.get((key, target, source))
+        if other is None:
+            first.setdefault((key, source, target), pos)
+            continue
+        problems.append(
+            Problem(
+                pos,
+                f"'{key}' between '{target}' and '{source}' is written from both ends: "
+                f"'{source}' here and '{target}' at {other}; '{key}' is symmetric "
+                "(owl:SymmetricProperty), so both make one fact",
+                f"remove this '{key}: {target}' and keep the one at {other} "
+                "(move its quote there if this one has the better quote)",
+            )
+        )
     return problems
 
 

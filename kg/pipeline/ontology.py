@@ -53,6 +53,7 @@ class PropertyInfo:
     is_functional: bool = False
     is_symmetric: bool = False
     is_acyclic: bool = False  # kg:acyclic true: following it must never lead back
+    one_end: bool = False  # symmetric, kg:oneEnd true: a fact is written at one end only
     languages: tuple[str, ...] = ()
     required_languages: tuple[str, ...] = ()
 
@@ -230,6 +231,8 @@ def _read_properties(graph: Graph) -> dict[str, PropertyInfo]:
             is_functional=OWL.FunctionalProperty in types,
             is_symmetric=OWL.SymmetricProperty in types,
             is_acyclic=graph.value(prop, KG.acyclic) == Literal(True),
+            one_end=OWL.SymmetricProperty in types
+            and graph.value(prop, KG.oneEnd) == Literal(True),
             languages=tuple(str(graph.value(prop, KG.languages) or "").split()),
             required_languages=tuple(str(graph.value(prop, KG.requiredLanguages) or "").split()),
         )

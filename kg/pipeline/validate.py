@@ -64,8 +64,9 @@ def check_facts(facts: Facts, schema: Schema, sources: dict[str, SourceText]) ->
     if any(not p.is_warning for p in problems):
         raise KgError(problems)
     entities = tuple(sorted((e for c in checked for e in c.entities), key=lambda e: e.id))
-    # one count of quotes everywhere: the passages that are evidence for some fact, as the
-    # graph's evidence nodes (`kg stats`) and `kg coverage` count them
+    # one count of quotes everywhere: every passage quoted as evidence (of a fact, or of a
+    # passage left out on purpose), as the graph's evidence nodes (`kg stats`) and
+    # `kg coverage` count them
     found = len(
         {
             (m.source, m.start, m.end)
@@ -141,6 +142,7 @@ def check_file(
         quoted_at,
         [(g, text, eid, pos, fold_label(text, g)) for g, text, eid, pos in checker.labels],
         checker.acyclic,
+        checker.symmetric,
     )
     return FileChecked(entities, checker.problems, across)
 
@@ -183,6 +185,7 @@ class _Checker(ValueChecks):
         self.id_pos: dict[str, SourcePos] = {}  # each id → where the entity that owns it is
         self.labels: list[tuple[str, str, str, SourcePos]] = []  # lang, text, entity id, where
         self.acyclic: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
+        self.symmetric: list[tuple[str, str, str, SourcePos]] = []  # key, from, to, where
 
     def check_entities(self) -> tuple[CheckedEntity, ...]:
         """Every check that needs no more than the files read and the ids and named quotes
@@ -375,6 +378,8 @@ class _Checker(ValueChecks):
             statements.append(checked)
             if prop.is_acyclic and isinstance(checked.obj, URIRef):
                 self.acyclic.append((prop.key, eid, st.value.text, st.pos))
+            if prop.one_end and isinstance(checked.obj, URIRef):
+                self.symmetric.append((prop.key, eid, st.value.text, st.pos))
         if cls is not None:
             self._check_required_languages(entity, cls, labels)
         if cls is None or evidence is None:

@@ -12,8 +12,14 @@ The rules, applied to every source text (`data/sources/ID.txt`):
   mark stay with their sentence.
 - **Substantive sentences** have at least `MIN_CHARS` letters or digits (punctuation and
   spaces are not counted); shorter ones (a byline, a short caption) are shown but not counted.
-- **Covered.** A sentence is covered when any quote (an evidence node's `oa:start`–`oa:end`)
-  overlaps it by at least one character.
+- **Accounted for.** Each letter or digit of a sentence is *quoted* when a quote that a fact
+  rests on (an evidence node's `oa:start`–`oa:end`) spans it, *left out* when only the quote
+  of a passage left out on purpose spans it (an entity of class `gba:Omission`, `type:
+  LeftOut`, with its `reason:`), and *open* otherwise. A sentence is accounted for (counted
+  as covered) only when none of its letters is open: every claim in it is either held as a
+  fact or listed as left out with a reason. A quote that merely touches a sentence no longer
+  counts it. Each sentence also reports its quoted share (quoted letters over letters) and
+  the reasons of the passages left out in it.
 - **Sections.** Paragraphs are the non-empty lines. The first section (导语, the intro) runs to
   the first paragraph that announces a list ("五个方面", "三方面": a Chinese numeral, an
   optional 个, then 方面) or contains a question mark (ASCII or U+FF1F, a reporter's
@@ -33,9 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 
 from kg.facts import SourcePos
+from kg.namespaces import GBA, PROV
 from kg.outputs.export import Output, write_file
 from kg.pipeline.graph_facts import GraphFact, graph_facts, passages
 from kg.pipeline.graph_view import GraphView
@@ -60,14 +67,29 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a source text: offsets into the text, and whether facts quote it."""
+    """One sentence of a source text: offsets into the text, how many of its letters facts
+    quote and how many are left out on purpose, and whether it is accounted for."""
 
     start: int
     end: int
     text: str
     section: int
     substantive: bool
-    covered: bool
+    covered: bool  # accounted for: no letter is neither quoted nor left out
+    letters: int = 0  # letters and digits
+    quoted: int = 0  # of them, under a quote that a fact rests on
+    left_out: int = 0  # of them, under a passage left out (and no fact's quote)
+    reasons: tuple[str, ...] = ()  # why the passages left out in it are left out
+
+    @property
+    def share(self) -> float:
+        """Quoted letters over letters (0 when it has none)."""
+        return self.quoted / self.letters if self.letters else 0.0
+
+    @property
+    def open(self) -> int:
+        """Letters neither quoted nor left out."""
+        return self.letters - self.quoted - self.left_out
 
 
 @dataclass(frozen=True)
@@ -81,9 +103,10 @@ class Section:
     end: int
     opening: str  # the section's first sentence
     sentences: int  # substantive sentences
-    covered: int  # substantive sentences that some quote overlaps
+    covered: int  # substantive sentences accounted for
     chars: int  # letters and digits
-    covered_chars: int  # letters and digits inside some quote
+    covered_chars: int  # letters and digits inside a quote a fact rests on
+    left_out_chars: int = 0  # letters and digits only inside passages left out
 
     @property
     def share(self) -> float:
@@ -93,13 +116,20 @@ class Section:
 
 @dataclass(frozen=True)
 class Passage:
-    """One quoted passage (an evidence node) and the facts that rest on it."""
+    """One quoted passage (an evidence node) and the facts that rest on it; a passage left
+    out on purpose has no facts and the reasons it is left out."""
 
     id: str
     start: int
     end: int
     exact: str
     facts: tuple[GraphFact, ...]
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def is_left_out(self) -> bool:
+        """Only passages left out rest on it, no fact."""
+        return bool(self.reasons) and not self.facts
 
 
 @dataclass
@@ -122,8 +152,18 @@ class SourceCoverage:
 
     @property
     def covered(self) -> int:
-        """Substantive sentences that at least one quote overlaps."""
+        """Substantive sentences accounted for."""
         return sum(s.substantive and s.covered for s in self.sentences)
+
+    @property
+    def letters(self) -> int:
+        """Letters and digits of the substantive sentences."""
+        return sum(s.letters for s in self.sentences if s.substantive)
+
+    @property
+    def quoted(self) -> int:
+        """Of those, the ones under a quote a fact rests on."""
+        return sum(s.quoted for s in self.sentences if s.substantive)
 
     @property
     def share(self) -> float:
@@ -144,8 +184,15 @@ class Coverage:
 
     @property
     def covered(self) -> int:
-        """Of those, the ones some quote overlaps."""
+        """Of those, the ones accounted for."""
         return sum(s.covered for s in self.sources)
+
+    @property
+    def quoted_share(self) -> float:
+        """Letters of substantive sentences under a quote a fact rests on, over all their
+        letters."""
+        letters = sum(s.letters for s in self.sources)
+        return sum(s.quoted for s in self.sources) / letters if letters else 0.0
 
     @property
     def share(self) -> float:
@@ -153,7 +200,8 @@ class Coverage:
         return self.covered / self.substantive if self.substantive else 0.0
 
     def summary_line(self) -> str:
-        """The line `kg build` prints, e.g. `97 of 120 substantive sentences quoted (80.8%)`."""
+        """The line `kg build` prints, e.g. `97 of 120 substantive sentences accounted for
+        (80.8%)`: each letter of them quoted by a fact or left out with a reason."""
         return summary_line(self.covered, self.substantive)
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,7 +216,24 @@ class Coverage:
                     "substantive": s.substantive,
                     "covered": s.covered,
                     "share": round(s.share, 4),
+                    "letters": s.letters,
+                    "quoted": s.quoted,
                     "passages": len(s.passages),
+                    "left_out": [
+                        {
+                            "start": p.start,
+                            "end": p.end,
+                            "exact": p.exact,
+                            "reasons": list(p.reasons),
+                        }
+                        for p in s.passages
+                        if p.is_left_out
+                    ],
+                    "open": [
+                        {"start": x.start, "end": x.end, "text": x.text, "open": x.open}
+                        for x in s.sentences
+                        if x.substantive and not x.covered
+                    ],
                     "sections": [
                         {
                             "name_zh": sec.name_zh,
@@ -177,6 +242,7 @@ class Coverage:
                             "covered": sec.covered,
                             "chars": sec.chars,
                             "covered_chars": sec.covered_chars,
+                            "left_out_chars": sec.left_out_chars,
                         }
                         for sec in s.sections
                     ],
@@ -296,6 +362,7 @@ def source_coverage(
     for fact in facts.values():
         for ev in fact.evidence:
             cited.setdefault(ev, []).append(fact)
+    reasons = _left_out_reasons(graph)
     by_source: dict[str, list[Passage]] = {}
     for quoted in passages(graph).values():
         if 0 <= quoted.start <= quoted.end:
@@ -303,7 +370,14 @@ def source_coverage(
                 cited.get(quoted.id, []), key=lambda f: (f.subject, not f.is_entity, f.id)
             )
             by_source.setdefault(quoted.source, []).append(
-                Passage(quoted.id, quoted.start, quoted.end, quoted.exact, tuple(supported))
+                Passage(
+                    quoted.id,
+                    quoted.start,
+                    quoted.end,
+                    quoted.exact,
+                    tuple(supported),
+                    tuple(sorted(reasons.get(quoted.id, ()))),
+                )
             )
     titles = {}  # a source's labels, as `graph_facts.label` gives them (its entity's names)
     for source_id in texts:
@@ -315,10 +389,22 @@ def source_coverage(
     return _cover(texts, by_source, titles)
 
 
+def _left_out_reasons(graph: Graph | GraphView) -> dict[str, set[str]]:
+    """Evidence node id → the reasons of the passages left out (`gba:Omission`) resting on
+    it, by the reason's local name (`reason-rhetoric` → `rhetoric`)."""
+    out: dict[str, set[str]] = {}
+    for node in graph.subjects(RDF.type, GBA.Omission):
+        reason = graph.value(node, GBA.omissionReason)
+        word = str(reason).rsplit("#", 1)[-1].removeprefix("reason-") if reason else "?"
+        for ev in graph.objects(node, PROV.wasDerivedFrom):
+            out.setdefault(str(ev).rsplit("/", 1)[-1], set()).add(word)
+    return out
+
+
 def summary_line(covered: int, substantive: int) -> str:
     """`Coverage.summary_line` of these counts."""
     share = covered / substantive if substantive else 0.0
-    return f"{covered} of {substantive} substantive sentences quoted ({share:.1%})"
+    return f"{covered} of {substantive} substantive sentences accounted for ({share:.1%})"
 
 
 Counts = dict[str, tuple[str, int, int]]
@@ -327,38 +413,50 @@ sentences."""
 
 
 def quoted_counts(
-    texts: Mapping[str, str], quotes: Iterable[QuoteMatch], known: Counts | None = None
+    texts: Mapping[str, str],
+    quotes: Iterable[QuoteMatch],
+    known: Counts | None = None,
+    left_out: Iterable[QuoteMatch] = (),
 ) -> tuple[int, int, Counts]:
-    """The covered and substantive sentences of `quoted_coverage(texts, quotes)`, measuring
-    again only the sources whose text or passages differ from those `known`; and the
-    counts to know next time."""
+    """The covered and substantive sentences of `quoted_coverage(texts, quotes, left_out)`,
+    measuring again only the sources whose text or passages differ from those `known`; and
+    the counts to know next time."""
     by_source: dict[str, list[QuoteMatch]] = {source: [] for source in texts}
+    left: dict[str, list[QuoteMatch]] = {source: [] for source in texts}
     for m in quotes:
         if m.source in by_source:
             by_source[m.source].append(m)
+    for m in left_out:
+        if m.source in left:
+            left[m.source].append(m)
     counts: Counts = {}
     for source, text in sorted(texts.items()):
         digest = hashlib.sha256(text.encode("utf-8"))
         digest.update(repr(sorted({(m.start, m.end) for m in by_source[source]})).encode())
+        digest.update(repr(sorted({(m.start, m.end) for m in left[source]})).encode())
         found = (known or {}).get(source)
         if found is None or found[0] != digest.hexdigest():
-            sc = quoted_coverage({source: text}, by_source[source]).sources[0]
+            sc = quoted_coverage({source: text}, by_source[source], left[source]).sources[0]
             found = (digest.hexdigest(), sc.covered, sc.substantive)
         counts[source] = found
     covered = sum(c for _, c, _ in counts.values())
     return covered, sum(n for _, _, n in counts.values()), counts
 
 
-def quoted_coverage(texts: Mapping[str, str], quotes: Iterable[QuoteMatch]) -> Coverage:
+def quoted_coverage(
+    texts: Mapping[str, str], quotes: Iterable[QuoteMatch], left_out: Iterable[QuoteMatch] = ()
+) -> Coverage:
     """The same figures as `source_coverage`, from the checked quotes alone (no graph walk,
-    no facts per passage, no titles): what `kg build` prints."""
+    no facts per passage, no titles): what `kg build` prints. `quotes` are those facts
+    rest on, `left_out` those of passages left out on purpose (their reasons unread)."""
     by_source: dict[str, dict[tuple[int, int], Passage]] = {}
-    for m in quotes:
-        spans = by_source.setdefault(m.source, {})
-        if (m.start, m.end) not in spans and 0 <= m.start <= m.end:
-            spans[(m.start, m.end)] = Passage(
-                f"{m.source}--{m.start}-{m.end}", m.start, m.end, m.exact, ()
-            )
+    for group, reasons in ((quotes, ()), (left_out, ("left-out",))):
+        for m in group:
+            spans = by_source.setdefault(m.source, {})
+            if (m.start, m.end) not in spans and 0 <= m.start <= m.end:
+                spans[(m.start, m.end)] = Passage(
+                    f"{m.source}--{m.start}-{m.end}", m.start, m.end, m.exact, (), reasons
+                )
     found = {source: list(spans.values()) for source, spans in by_source.items()}
     return _cover(texts, found, {})
 
@@ -381,25 +479,39 @@ def _cover(
 def _measure(sc: SourceCoverage) -> None:
     text, end = sc.text, sc.article_end
     quoted = [False] * len(text)
+    left = [False] * len(text)
+    why: list[tuple[int, int, tuple[str, ...]]] = []
     for p in sc.passages:
+        marks = left if p.is_left_out else quoted
         for i in range(max(0, p.start), min(p.end, len(text))):
-            quoted[i] = True
+            marks[i] = True
+        if p.is_left_out:
+            why.append((p.start, p.end, p.reasons))
     starts = section_starts(text, end)
     bounds = [a for a, _ in starts] + [end]
     for index, (a, items) in enumerate(starts):
         b = bounds[index + 1]
         spans = split_sentences(text, a, b)
-        sentences = [
-            Sentence(
-                s,
-                e,
-                text[s:e],
-                index,
-                letters(text[s:e]) >= MIN_CHARS,
-                any(quoted[s:e]),
+        sentences = []
+        for s, e in spans:
+            letters_at = [i for i in range(s, e) if unicodedata.category(text[i])[0] in "LN"]
+            n_quoted = sum(quoted[i] for i in letters_at)
+            n_left = sum(left[i] and not quoted[i] for i in letters_at)
+            reasons = sorted({r for x, y, rs in why if x < e and s < y for r in rs})
+            sentences.append(
+                Sentence(
+                    s,
+                    e,
+                    text[s:e],
+                    index,
+                    len(letters_at) >= MIN_CHARS,
+                    n_quoted + n_left == len(letters_at),
+                    len(letters_at),
+                    n_quoted,
+                    n_left,
+                    tuple(reasons),
+                )
             )
-            for s, e in spans
-        ]
         sc.sentences.extend(sentences)
         counted = [s for s in sentences if s.substantive]
         zh, en = _section_names(index, items)
@@ -416,6 +528,7 @@ def _measure(sc: SourceCoverage) -> None:
                 sum(s.covered for s in counted),
                 len(body),
                 sum(quoted[i] for i in body),
+                sum(left[i] and not quoted[i] for i in body),
             )
         )
 
@@ -482,10 +595,17 @@ def _segments(sc: SourceCoverage, a: int, b: int) -> list[dict[str, Any]]:
         if covering:
             inner = min(covering, key=lambda p: (p.end - p.start, p.start, p.id))
             facts = sum(len(p.facts) for p in covering)
+            left = all(p.is_left_out for p in covering)
+            reasons = sorted({r for p in covering for r in p.reasons})
             piece.update(
                 passage=inner.id,
                 depth=min(len(covering), 3),
-                tip=f"{facts} fact(s) from {len(covering)} quote(s) · {inner.exact[:60]}",
+                left=left,
+                tip=(
+                    f"left out: {', '.join(reasons)} · {inner.exact[:60]}"
+                    if left
+                    else f"{facts} fact(s) from {len(covering)} quote(s) · {inner.exact[:60]}"
+                ),
             )
         out.append(piece)
     return out

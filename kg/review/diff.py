@@ -3,7 +3,9 @@
 A side is a build folder (holding `graph.nt` or `graph.ttl`), a data folder (checked and built
 in memory, as `kg check` does), or `REV:PATH`, a folder at a git revision (extracted with
 `git archive` into a temporary folder, then read as either of the others; a data folder is
-built with the `ontology/` of the same revision when it has one).
+built with the `ontology/` of the same revision when it has one, and its rule queries
+(`queries/rules/`, none when it has none), so that old data is checked by the rules it was
+written for).
 
 The two graphs are compared as sets of triples, so two builds are equal exactly when they hold
 the same triples, whatever their byte order (graphs with blank nodes, which kg never writes,
@@ -321,7 +323,7 @@ def _slots(facts: dict[str, GraphFact]) -> dict[tuple[str, str], list[str]]:
 # --- reading a side ---------------------------------------------------------------------------
 
 
-Checker = Callable[[Path, Path | None], tuple[Built, Schema, dict[str, GraphFact]]]
+Checker = Callable[[Path, Path | None, Path | None], tuple[Built, Schema, dict[str, GraphFact]]]
 
 
 def read_side(
@@ -333,22 +335,26 @@ def read_side(
 ) -> Side:
     """A side from a build folder, a data folder or `REV:PATH` (see the module doc).
 
-    `check(data_dir, ontology_dir)` builds a data folder in memory (the API passes `kg.check`).
+    `check(data_dir, ontology_dir, queries_dir)` builds a data folder in memory (the API
+    passes `kg.check`); `queries_dir` is None for the project's own queries.
     """
     name = str(spec)
     path = Path(spec)
     if path.is_dir():
-        return _read_folder(name, path, check, ontology_dir)
+        return _read_folder(name, path, check, ontology_dir, None)
     found = _REV_PATH.match(name)
     if found is None:
         raise DiffError(
             f"'{name}' is neither a folder nor REV:PATH (e.g. HEAD:data, e07f339:build)"
         )
-    with _git_extract(Path(repo), found["rev"], found["path"] or ".") as (folder, ontology):
-        return _read_folder(name, folder, check, ontology or ontology_dir)
+    extracted = _git_extract(Path(repo), found["rev"], found["path"] or ".")
+    with extracted as (folder, ontology, queries):
+        return _read_folder(name, folder, check, ontology or ontology_dir, queries)
 
 
-def _read_folder(name: str, path: Path, check: Checker, ontology_dir: Path | None) -> Side:
+def _read_folder(
+    name: str, path: Path, check: Checker, ontology_dir: Path | None, queries_dir: Path | None
+) -> Side:
     for filename, fmt in GRAPH_FILES:
         if (path / filename).is_file():
             try:  # as N-Triples, checked term by term (the store's load)
@@ -361,7 +367,7 @@ def _read_folder(name: str, path: Path, check: Checker, ontology_dir: Path | Non
             return Side(name, built, schema, graph_facts(built.view, schema))
     if not find_data_files(path):  # as `kg build` reads them: .yaml and .yml, in subfolders too
         raise DiffError(f"'{name}' holds neither a built graph (graph.nt) nor YAML facts")
-    built, schema, facts = check(path, ontology_dir)
+    built, schema, facts = check(path, ontology_dir, queries_dir)
     return Side(name, built, schema, facts)
 
 
@@ -377,9 +383,10 @@ def _git(repo: Path, *args: str) -> bytes:
 
 
 @contextmanager
-def _git_extract(repo: Path, rev: str, path: str) -> Iterator[tuple[Path, Path | None]]:
-    """`path` (from the top of the repository, as git's `REV:PATH` reads it) and `ontology/`
-    when the revision has it, at `rev`, in a temporary folder."""
+def _git_extract(repo: Path, rev: str, path: str) -> Iterator[tuple[Path, Path | None, Path]]:
+    """`path` (from the top of the repository, as git's `REV:PATH` reads it), `ontology/`
+    when the revision has it, and `queries/` (with no rules when it has none), at `rev`, in
+    a temporary folder."""
     top = Path(_git(repo, "rev-parse", "--show-toplevel").decode().strip())
     try:
         commit = _git(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode()
@@ -390,10 +397,15 @@ def _git_extract(repo: Path, rev: str, path: str) -> Iterator[tuple[Path, Path |
     if inside != "." and not _git(top, "ls-tree", "-d", commit, "--", inside).strip():
         raise DiffError(f"'{rev}:{path}' is not a folder at commit {commit[:12]}")
     has_ontology = bool(_git(top, "ls-tree", "-d", commit, "--", "ontology").strip())
+    has_rules = bool(_git(top, "ls-tree", "-d", commit, "--", "queries/rules").strip())
     wanted = [inside, *(["ontology"] if has_ontology and inside != "." else [])]
+    wanted += ["queries"] if has_rules and inside not in (".", "queries") else []
     with tempfile.TemporaryDirectory(prefix="kg-diff-") as tmp:
         root = Path(tmp)
         data = _git(top, "archive", "--format=tar", commit, "--", *wanted)
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             archive.extractall(root, filter="data")
-        yield root / inside, (root / "ontology" if has_ontology else None)
+        queries = root / "queries"
+        if not has_rules:  # rules came later than this revision: it was never checked by any
+            (queries / "rules").mkdir(parents=True, exist_ok=True)
+        yield root / inside, root / "ontology" if has_ontology else None, queries
