@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts fuzz stores
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser clean browser fonts fuzz stores docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ bench: setup ## the benchmark tables at 1k and 10k entities (BENCH_ARGS="--sizes
 
 bench-browser: setup browser ## network.html against graph.ttl, and the page in headless chromium (BENCH_ARGS as for bench)
 	$(BIN)/python bench/browser.py $(BENCH_ARGS)
+
+docs: setup ## build the documentation site into build/site (mkdocs build --strict); `mkdocs serve` to read it live
+	$(BIN)/mkdocs build --strict --site-dir $(OUT)/site
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
