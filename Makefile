@@ -6,7 +6,7 @@ DATA   ?= data
 OUT    ?= build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser bench-serve clean browser fonts fuzz
+.PHONY: help setup run build test lint fmt typecheck pytest check golden bench bench-browser bench-serve clean browser fonts fuzz stores docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,7 +57,7 @@ fonts: ## install a CJK font (Debian fonts-noto-cjk) for the notebooks' figures
 	  rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/matplotlib; \
 	fi
 
-test: lint typecheck browser pytest ## set up, then lint, type-check and run every test
+test: lint typecheck browser stores pytest ## set up, then lint, type-check and run every test
 
 check: test ## what CI runs
 
@@ -72,6 +72,15 @@ browser: $(VENV)/.browser ## install chromium, a CJK font and playwright for the
 $(VENV)/.browser: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	@touch $@
+
+# `kg push` is tested against two real stores: the oxigraph server (a dev dependency, from
+# PyPI) and Virtuoso (Debian's virtuoso-opensource-7-bin). Without Virtuoso its tests are
+# skipped loudly.
+stores: ## install Virtuoso (Debian's virtuoso-opensource-7-bin) for the tests of kg push
+	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends virtuoso-opensource-7-bin; } \
+	  || echo "WARNING: apt-get could not install virtuoso-opensource-7-bin: its push tests will be SKIPPED"; \
+	fi
 
 # CI runs tests/test_differential.py briefly (3 runs of 8 steps); this runs it at length
 fuzz: setup ## the differential test at length: cached against clean builds over many random edits
@@ -92,6 +101,9 @@ bench-serve: setup ## kg serve against oxigraph serve-read-only: req/s, latency,
 
 bench-browser: setup browser ## network.html against graph.ttl, and the page in headless chromium (BENCH_ARGS as for bench)
 	$(BIN)/python bench/browser.py $(BENCH_ARGS)
+
+docs: setup ## build the documentation site into build/site (mkdocs build --strict); `mkdocs serve` to read it live
+	$(BIN)/mkdocs build --strict --site-dir $(OUT)/site
 
 clean: ## remove build outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -531,7 +531,7 @@ def serve(
 )
 @click.option("--default-graph", is_flag=True, help="Replace the store's default graph instead.")
 @build_dir_option
-@click.option("--user", default=None, help="User for HTTP Basic authentication.")
+@click.option("--user", default=None, help="User for the store's Basic or Digest authentication.")
 @click.option(
     "--password",
     envvar="KG_PUSH_PASSWORD",

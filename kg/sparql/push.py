@@ -2,7 +2,9 @@
 HTTP Protocol, then read the graph back and compare its size with the local build.
 
 The named graph is replaced by one PUT request, so the store never holds half of the old
-graph and half of the new one; pushing twice leaves the same triples.
+graph and half of the new one; pushing twice leaves the same triples. A user and password
+answer the store's challenge, Basic or Digest (Virtuoso's Graph Store endpoint asks for
+Digest, which never sends the password itself); a token is sent as a Bearer header.
 """
 
 from __future__ import annotations
@@ -25,19 +27,33 @@ NTRIPLES = "application/n-triples"
 
 @dataclass(frozen=True)
 class Auth:
-    """HTTP credentials: Basic (user and password) or a Bearer token."""
+    """HTTP credentials: a user and password (for the store's Basic or Digest challenge) or
+    a Bearer token."""
 
     user: str | None = None
     password: str | None = None
     token: str | None = None
 
     def headers(self) -> dict[str, str]:
-        if self.token:
-            return {"Authorization": f"Bearer {self.token}"}
-        if self.user is not None:
-            raw = f"{self.user}:{self.password or ''}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
-        return {}
+        """Headers sent with every request: the token only (a password waits for a
+        challenge, so that it is never sent to a store that asks for Digest)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def answer(self, challenge: str, request: urllib.request.Request) -> str | None:
+        """The Authorization header answering the store's `WWW-Authenticate` challenge
+        for `request`, or None for a scheme other than Basic and Digest."""
+        scheme, _, params = challenge.partition(" ")
+        user, password = self.user or "", self.password or ""
+        if scheme.lower() == "basic":
+            raw = f"{user}:{password}".encode()
+            return "Basic " + base64.b64encode(raw).decode("ascii")
+        if scheme.lower() != "digest":
+            return None
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, request.full_url, user, password)
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(params))
+        digest = urllib.request.HTTPDigestAuthHandler(passwords).get_authorization(request, fields)
+        return None if digest is None else f"Digest {digest}"
 
 
 @dataclass(frozen=True)
@@ -71,17 +87,39 @@ def _local_ntriples(build_dir: Path) -> tuple[bytes, int]:
     return bytes(data), len(set(triples))
 
 
+def _challenge(url: str, timeout: float) -> str | None:
+    """How the store asks for credentials at `url` (its `WWW-Authenticate` header), learnt
+    from a HEAD request without a body; None if it asks for none."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        found = exc.headers.get("WWW-Authenticate") if exc.code == 401 else None
+        exc.close()
+        return found
+    except (urllib.error.URLError, OSError):
+        return None  # the request itself reports it
+
+
 def _request(url: str, method: str, auth: Auth, timeout: float, body: bytes | None = None) -> bytes:
-    headers = {"Accept": NTRIPLES, **auth.headers()}
+    headers = {"Accept": NTRIPLES if body is None else "*/*", **auth.headers()}
     if body is not None:
         headers["Content-Type"] = NTRIPLES
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    if auth.user is not None and not auth.token:
+        # answered before the graph is sent: a store may close the connection on a request
+        # that carries 1 MB and no credentials (Virtuoso does)
+        challenge = _challenge(url, timeout)
+        answer = None if challenge is None else auth.answer(challenge, request)
+        if answer is not None:
+            request.add_unredirected_header("Authorization", answer)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             data: bytes = response.read()
             return data
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace").strip()
+        exc.close()
         hint = " (check --user/--password or --token)" if exc.code in (401, 403) else ""
         raise PushError(
             f"the store refused {method} {url}: HTTP {exc.code} {exc.reason}{hint}"
@@ -89,7 +127,11 @@ def _request(url: str, method: str, auth: Auth, timeout: float, body: bytes | No
         ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise PushError(f"cannot reach {url}: {reason}") from None
+        hint = ""
+        if isinstance(reason, ConnectionError) and body is not None and auth.user:
+            # Virtuoso answers a wrong Digest password by closing the connection mid-upload
+            hint = " (the store closed the connection during the upload: check --user/--password)"
+        raise PushError(f"cannot reach {url}: {reason}{hint}") from None
 
 
 def push_graph(
