@@ -202,7 +202,9 @@ def test_clicking_an_edge_shows_its_quote_in_its_sentence_with_source_and_line(
 def test_the_language_switch_changes_every_label(session: Session, site: dict[str, Any]) -> None:
     session.open(site["page"])
     session.js("kgExplorer.select('node', 'guangzhou')")
+    session.js("kgExplorer.network.focus('guangzhou', {scale: 1.5, animation: false})")
     # the selection's name and its relations' names are drawn on the canvas
+    session.js("kgExplorer.network.redraw()")
     drawn = {b["text"] for b in session.js("kgExplorer.labelBoxes()")}
     assert {"广州", "位于"} <= drawn
     session.page.click("#lang button[data-lang=en]")
