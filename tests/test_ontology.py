@@ -89,3 +89,34 @@ def test_the_ontology_and_shapes_read_by_pyoxigraph_are_what_rdflib_reads() -> N
             return sorted((str(o), str(o.datatype), str(o.language)) for o in found)
 
         assert literals(expected) == literals(got), name
+
+
+def test_issue_19_s_classes_and_keys_are_there_and_hong_kong_is_no_province() -> None:
+    required = {
+        "SpecialAdministrativeRegion", "Regulation", "Sector", "IndustryChain", "Recognition",
+        "Directive", "LeftOut",
+    }  # fmt: skip
+    assert required <= set(SCHEMA.types)
+    sar = SCHEMA.types["SpecialAdministrativeRegion"]
+    assert SCHEMA.types["Province"].iri not in sar.ancestors
+    assert SCHEMA.types["Regulation"].iri != SCHEMA.types["Plan"].iri
+    assert SCHEMA.types["Plan"].iri not in SCHEMA.types["Regulation"].ancestors
+    keys = {
+        "modality", "bound", "ranking-scope", "measure", "window-since", "members",
+        "core-carrier-area-of", "pilot-start-zone-of", "pole-of", "section-of", "edition-of",
+        "edition", "position", "recognized-as", "conferred-by", "issued-by", "addressed-to",
+        "issued-at", "reason", "ends-not-named", "part-of-sector",
+    }  # fmt: skip
+    assert keys <= set(SCHEMA.properties)
+    assert SCHEMA.properties["linked-with"].one_end  # kg:oneEnd: written at one end only
+
+
+def test_every_class_an_entity_can_have_is_drawn_with_a_colour_and_a_shape() -> None:
+    """The explorer picks colour and shape per class from the ontology (inherited): a new
+    class needs no code."""
+    for cls in SCHEMA.types.values():
+        if GBA.Entity not in cls.ancestors:
+            continue  # a passage left out is not drawn
+        coloured = [a for a in cls.ancestors if (a, KG.viewColor, None) in G]
+        shaped = [a for a in cls.ancestors if (a, KG.viewShape, None) in G]
+        assert coloured and shaped, cls.yaml_type
