@@ -100,7 +100,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = kg.build(data, root / "build", formats=["html"])
     kg.view(result, root / "build" / "shenzhen.html", focus="shenzhen", depth=1)
     net = Graphs(result.graph, result.schema).network
-    return {"root": root, "page": root / "build" / "network.html", "net": net}
+    page = root / "build" / "network.html"
+    return {"root": root, "page": page, "net": net, "total": net.number_of_nodes()}
 
 
 @pytest.fixture(scope="module")
@@ -410,7 +411,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("story")
     result = kg.build(ROOT / "data", root / "build", formats=["html"])
     net = Graphs(result.graph, result.schema).network
-    return {"root": root, "page": root / "build" / "network.html", "net": net}
+    page = root / "build" / "network.html"
+    return {"root": root, "page": page, "net": net, "total": net.number_of_nodes()}
 
 
 @pytest.fixture
@@ -492,7 +494,13 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
         (kinds[g] for g in groups),
         key=["CooperationArea", "Request", "Priority", "ResultArea"].index,
     )
-    assert len(groups) == 5 + 3 + 10 + 7
+    # every item of the interview's lists: the five areas, the asks, the ten priorities and
+    # the seven results (the data may hold more asks than the three named in one answer)
+    grouping = {"CooperationArea", "Request", "Priority", "ResultArea"}
+    assert sorted(groups) == sorted(n for n, k in kinds.items() if k in grouping)
+    assert [kinds[g] for g in groups].count("Priority") == 10
+    assert [kinds[g] for g in groups].count("CooperationArea") == 5
+    requests = [g for g in groups if kinds[g] == "Request"]
     first = labels(wide)
     # the story at a glance: the two cities and every group are named, and little else
     assert set(hubs) | set(groups) <= names(first)
@@ -516,7 +524,7 @@ def test_the_first_view_names_the_hubs_and_every_group_and_no_names_overlap(
     # and in words, above the legend
     assert wide.page.inner_text("#story") == (
         "In the middle: Guangzhou, Shenzhen. Around them, grouped: ★area of co-operation ×5, "
-        "▼request ×3, ◆priority ×10, ■area of results ×7."
+        f"▼request ×{len(requests)}, ◆priority ×10, ■area of results ×7."
     )
     wide.page.click("#lang button[data-lang=zh]")
     # zoomed in, more names, still apart
@@ -608,7 +616,11 @@ def test_the_neighbourhood_is_laid_out_afresh_and_fitted_and_back_restores_the_o
     assert len(radii) <= 2  # rounding
     assert in_view(wide)
     assert "focus=shenzhen" in wide.js("location.hash")
-    assert wide.page.inner_text("#kinds [data-kind=Request]") == "3 / 3"
+    requests = [n for n, k in net.nodes(data="kind") if k == "Request"]
+    near_requests = sum(1 for n in requests if n in near)
+    assert (
+        wide.page.inner_text("#kinds [data-kind=Request]") == f"{near_requests} / {len(requests)}"
+    )
     boxes = labels(wide)
     assert len(names(boxes)) > len(near) / 2
     wide.page.screenshot(path=str(story["root"] / "neighbourhood.png"))
@@ -619,7 +631,7 @@ def test_the_neighbourhood_is_laid_out_afresh_and_fitted_and_back_restores_the_o
     wide.page.click("#back")
     wide.page.wait_for_function(f"kgExplorer.network.body.data.nodes.length === {len(near)}")
     wide.page.click("#back")
-    wide.page.wait_for_function("kgExplorer.network.body.data.nodes.length === 259")
+    wide.page.wait_for_function(f"kgExplorer.network.body.data.nodes.length === {story['total']}")
     assert wide.js("kgExplorer.network.getPositions()") == home
 
 
@@ -629,13 +641,13 @@ def test_filters_refit_and_count_what_is_in_view_by_class(
     wide.open(story["page"])
     wide.page.select_option("#area", "coop-transport-hub")
     shown = wide.js("kgExplorer.counts()")["nodes"]
-    assert 1 < shown < 259
+    assert 1 < shown < story["total"]
     assert in_view(wide)
     # the legend's counts: in view / total, adding up to what the header says
     counts = wide.js("Array.from(document.querySelectorAll('#kinds .count'), e => e.textContent)")
     in_view_counts = [int(c.split(" / ")[0]) for c in counts]
     totals = [int(c.split(" / ")[1]) for c in counts]
-    assert sum(in_view_counts) == shown and sum(totals) == 259
+    assert sum(in_view_counts) == shown and sum(totals) == story["total"]
     # the text filter narrows further; the view fits what is left
     assert centred(wide)
     wide.page.fill("#filter", "铁")
@@ -661,7 +673,7 @@ def test_the_timeline_picks_a_year_and_shows_what_it_holds(
     drawn_ids = set(wide.js("kgExplorer.network.body.data.nodes.getIds()"))
     held = {n for n, d in data.items() if 2018 in d["years"]}
     assert held and held <= drawn_ids  # each entity that holds the year, and its neighbours
-    assert len(drawn_ids) < 259
+    assert len(drawn_ids) < story["total"]
     widths = wide.js(
         "Object.fromEntries(kgExplorer.network.body.data.nodes.get()"
         ".map(n => [n.id, n.borderWidth || 1]))"
@@ -670,7 +682,7 @@ def test_the_timeline_picks_a_year_and_shows_what_it_holds(
     assert held <= names(labels(wide))
     wide.page.screenshot(path=str(story["root"] / "timeline.png"))
     wide.page.click("#timeline button[data-year='2018']")  # again: the year is let go
-    assert wide.js("kgExplorer.counts().nodes") == 259
+    assert wide.js("kgExplorer.counts().nodes") == story["total"]
 
 
 def test_the_tooltip_goes_when_the_pointer_leaves_and_on_a_language_switch(
@@ -705,7 +717,8 @@ def test_referenced_by_rows_never_start_a_line_with_an_arrow(
           const r = a.getClientRects()[0];
           return r.left - row.left; })"""
     )
-    assert len(starts) == 47
+    referring = {u for u, _ in story["net"].in_edges("shenzhen")}
+    assert len(starts) >= len(referring) > 20  # every row that refers to Shenzhen is there
     assert min(starts) > 10  # the arrow follows its relation on the same line
     wide.page.screenshot(path=str(story["root"] / "referenced-by.png"))
 

@@ -549,11 +549,11 @@ def test_a_table_is_in_one_language_without_repeated_columns(built: Path) -> Non
     en = _table(built, "links-of-place", "-p", "place=shenzhen")
     assert _headers(en) == ["place", "link", "also_connects"]
     assert "Guangzhou–Shenzhen–Hong Kong Express Rail Link" in en
-    assert "Hong Kong, Guangzhou" in en
+    assert "Hong Kong SAR, Guangzhou" in en
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in en)  # no Chinese character at all
     zh = _table(built, "links-of-place", "-p", "place=shenzhen", "--lang", "zh")
     assert _headers(zh) == ["place", "link", "also_connects"]
-    assert "广深港高铁" in zh and "Express Rail" not in zh and "香港、广州" in zh
+    assert "广深港高铁" in zh and "Express Rail" not in zh and "香港特别行政区、广州" in zh
 
 
 def test_of_two_label_columns_a_table_shows_the_one_in_its_language(built: Path) -> None:

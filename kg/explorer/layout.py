@@ -224,15 +224,17 @@ def _arrange(
         group.sort(key=lambda n: (kinds.get(n, ""), -len(neighbours[n]), n))
     out: dict[str, tuple[float, float]] = {}
     discs = {seed: _disc(seed, members[seed]) for seed in hubs + ringed}
-    width = sum(2 * discs[h][1] for h in hubs)
-    x = -width / 2
+    # each hub in a slot as wide as the widest hub's disc: the line halfway between two hubs
+    # then runs outside both discs, so each member is nearer its own hub than the other
+    slot = max((discs[h][1] for h in hubs), default=0.0)
+    x = -slot * len(hubs)
     inner = 0.0
     for h in hubs:
         where, r = discs[h]
         for node, (dx, dy) in where.items():
-            out[node] = (x + r + dx, dy)
-        inner = max(inner, abs(x + r) + r)
-        x += 2 * r
+            out[node] = (x + slot + dx, dy)
+        inner = max(inner, abs(x + slot) + r)
+        x += 2 * slot
     bottom = inner + 2 * SPACING
     if ringed:
         room = [discs[s][1] + SPACING / 2 for s in ringed]

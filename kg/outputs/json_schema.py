@@ -80,15 +80,18 @@ def data_schema(schema: Schema) -> dict[str, Any]:
                     },
                 },
                 "additionalProperties": False,
+                # labels are required where `kg check` requires them: on the classes in
+                # their property's domain (a passage left out has none)
+                "required": [
+                    p.key
+                    for p in keys
+                    if p.required_languages and schema.is_a(info.iri, p.domain)
+                ],
             },
         }
         for word, info in sorted(schema.types.items())
     ]
-    required = ["id", "type"] + [
-        p.key
-        for p in sorted(schema.properties.values(), key=lambda p: p.key)
-        if p.required_languages
-    ]
+    required = ["id", "type"]
     return {
         "$schema": DRAFT,
         "$id": "https://w3id.org/gba-kg/schema/data.schema.json",

@@ -53,6 +53,7 @@ class Limits:
     max_depth: int = 32  # nesting of brackets and path operators in the query
     workers: int = 2  # queries that may run heavy (past short_s) at once
     reserved: int = 2  # processes beyond `workers`, kept for short queries
+    spare: int = 1  # started and loaded, idle, to take the place of one that is stopped
     short_s: float = 0.5  # a query running longer than this is heavy
     queue_wait_s: float = 5.0  # how long a query may wait for a process before a 503
     max_queue: int = 256  # queries waiting at once; more are answered 503 at once
@@ -94,6 +95,7 @@ class Job:
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
+    spare: bool = False  # loaded but given no query: it stands in for one that is stopped
     ready: bool = False
     job: Job | None = None
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -135,6 +137,8 @@ class Pool:
         self.loop = asyncio.get_running_loop()
         for _ in range(self.limits.workers + self.limits.reserved):
             self._spawn()
+        for _ in range(self.limits.spare):
+            self._spawn(spare=True)
         while not all(w.ready for w in self.procs):
             if self.failed_starts:
                 self.close()
@@ -151,7 +155,7 @@ class Pool:
                 _settle(job, Reply("busy", detail="the server is stopping"))
         self.waiting.clear()
 
-    def _spawn(self) -> None:
+    def _spawn(self, spare: bool = False) -> None:
         assert self.loop is not None
         # the worker imports this very kg, in a session of its own (no terminal signals)
         env = dict(os.environ)
@@ -161,7 +165,7 @@ class Pool:
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             start_new_session=True, close_fds=True,
         )  # fmt: skip
-        worker = _Worker(process)
+        worker = _Worker(process, spare)
         os.set_blocking(worker.out, False)
         self.procs.append(worker)
         self.loop.add_reader(worker.out, self._readable, worker)
@@ -180,20 +184,26 @@ class Pool:
         self.procs.remove(worker)
 
     def _replace(self, worker: _Worker) -> None:
+        """Retire `worker`; a loaded spare takes its place at once (starting a process and
+        loading the graph takes a while on a busy machine), and a new one is started."""
         self._retire(worker)
         if self.closed:
             return
         self.replaced += 1
+        spare = next((w for w in self.procs if w.spare and w.ready), None)
+        if spare is not None and not worker.spare:
+            spare.spare = False
+        as_spare = spare is not None or worker.spare
         if self.failed_starts:  # a worker that cannot start: try again, slower each time
             assert self.loop is not None
             delay = min(30.0, 0.5 * 2 ** min(self.failed_starts, 6))
-            self.loop.call_later(delay, self._spawn_unless_closed)
+            self.loop.call_later(delay, self._spawn_unless_closed, as_spare)
         else:
-            self._spawn()
+            self._spawn(as_spare)
 
-    def _spawn_unless_closed(self) -> None:
+    def _spawn_unless_closed(self, spare: bool) -> None:
         if not self.closed:
-            self._spawn()
+            self._spawn(spare)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -228,7 +238,7 @@ class Pool:
     def _dispatch(self) -> None:
         """Give idle processes the next eligible waiting queries, one client at a time."""
         while True:
-            idle = [w for w in self.procs if w.ready and w.job is None]
+            idle = [w for w in self.procs if w.ready and w.job is None and not w.spare]
             if not idle or not self.waiting:
                 return
             heavy_free = self.heavy_running() < self.limits.workers
@@ -241,6 +251,8 @@ class Pool:
         """The first eligible job, taking clients in turn; the client goes to the back."""
         for client, jobs in self.waiting.items():
             for job in jobs:
+                # a query that turned out heavy while this one waited is heavy too
+                job.heavy = job.heavy or job.digest in self.heavy_digests
                 if job.heavy and not heavy_free:
                     continue
                 jobs.remove(job)
