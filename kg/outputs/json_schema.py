@@ -83,9 +83,7 @@ def data_schema(schema: Schema) -> dict[str, Any]:
                 # labels are required where `kg check` requires them: on the classes in
                 # their property's domain (a passage left out has none)
                 "required": [
-                    p.key
-                    for p in keys
-                    if p.required_languages and schema.is_a(info.iri, p.domain)
+                    p.key for p in keys if p.required_languages and schema.is_a(info.iri, p.domain)
                 ],
             },
         }
