@@ -71,28 +71,30 @@ def _protocol(limits: Limits) -> type[HttpToolsProtocol]:
             self._timer = None
             if self.transport.is_closing():
                 return
-            if self._header_bytes:
-                self.transport.write(
-                    _plain(
-                        "408 Request Timeout",
-                        f"request headers not received within {limits.header_timeout_s:g} s",
-                    )
+            if self._header_bytes:  # a request begun and not finished: answered
+                self._answer_and_close(
+                    "408 Request Timeout",
+                    f"request headers not received within {limits.header_timeout_s:g} s",
                 )
+            else:  # a connection that never sent a request: closed
+                self.transport.close()
+
+        def _answer_and_close(self, status: str, message: str) -> None:
+            """Answer the request now (uvicorn has not started a cycle for it) and close."""
+            self._disarm()
+            self.transport.write(_plain(status, message))
             self.transport.close()
+
+        def _too_big(self) -> None:
+            too_big = "431 Request Header Fields Too Large"
+            self._answer_and_close(too_big, f"request headers over {limits.max_header_bytes} bytes")
 
         def data_received(self, data: bytes) -> None:
             if self._in_headers:
                 self._header_bytes += len(data)
                 if self._header_bytes > limits.max_header_bytes + limits.max_query_bytes:
                     # the headers (and at most a body's worth with them) passed the cap
-                    self._disarm()
-                    self.transport.write(
-                        _plain(
-                            "431 Request Header Fields Too Large",
-                            f"request headers over {limits.max_header_bytes} bytes",
-                        )
-                    )
-                    self.transport.close()
+                    self._too_big()
                     return
             super().data_received(data)
 
@@ -110,13 +112,7 @@ def _protocol(limits: Limits) -> type[HttpToolsProtocol]:
             self._in_headers = False
             if self._header_size > limits.max_header_bytes:
                 self._oversize = True  # the rest of this request is ignored
-                self.transport.write(
-                    _plain(
-                        "431 Request Header Fields Too Large",
-                        f"request headers over {limits.max_header_bytes} bytes",
-                    )
-                )
-                self.transport.close()
+                self._too_big()
                 return
             super().on_headers_complete()
 
