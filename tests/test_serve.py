@@ -30,7 +30,7 @@ CITIES = "SELECT ?city WHERE { ?city a <https://w3id.org/gba-kg/ontology#City> }
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build")
-    kg.build(ROOT / "data", out, formats=["nt"])
+    kg.build(ROOT / "data", out, formats=["nt", "html"])
     return out
 
 
@@ -571,3 +571,62 @@ def test_a_repeated_get_is_answered_from_the_kept_answers(server: Server) -> Non
     # an Accept header is part of what is kept: XML is its own answer
     xml = request(server, "GET", path, headers={"Accept": "application/sparql-results+xml"})
     assert xml[0] == 200 and xml[2].startswith(b"<?xml")
+
+
+# --- Linked Data: the graph's IRIs answer, by content negotiation ----------------------------
+
+GBR = "https://w3id.org/gba-kg/id/"
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [("text/turtle", "turtle"), ("application/n-triples", "nt"),
+     ("application/ld+json;q=0.9, text/html;q=0.1", "json-ld")],
+)  # fmt: skip
+def test_an_entity_iri_answers_its_description_in_the_format_asked(
+    server: Server, accept: str, fmt: str
+) -> None:
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    status, headers, body = request(server, "GET", "/id/gz-sz-hk-xrl", headers={"Accept": accept})
+    assert status == 200 and headers["vary"] == "Accept"
+    graph = Graph().parse(data=body, format=fmt)
+    link = URIRef(GBR + "gz-sz-hk-xrl")
+    assert (link, RDFS.label, Literal("广深港高铁", lang="zh")) in graph
+    assert (
+        link,
+        URIRef("https://w3id.org/gba-kg/ontology#connects"),
+        URIRef(GBR + "shenzhen"),
+    ) in graph
+    # the evidence comes with it: the quote, verbatim, and where it is in the source
+    exact = {str(o) for o in graph.objects(None, URIRef("http://www.w3.org/ns/oa#exact"))}
+    assert "广深港高铁、穗莞深城际建成通车" in exact
+
+
+def test_an_entity_iri_sends_a_browser_to_the_explorer_and_refuses_what_it_cannot_give(
+    server: Server,
+) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, _ = request(server, "GET", "/id/shenzhen", headers={"Accept": browser})
+    assert status == 303 and headers["location"] == "/network.html#id=shenzhen"
+    status, headers, page = request(server, "GET", "/network.html")
+    assert status == 200 and b"Content-Security-Policy" in page
+    status, headers, body = request(server, "GET", "/id/shenzhen", headers={"Accept": "image/png"})
+    assert status == 406 and b"text/turtle" in body and headers["vary"] == "Accept"
+    status, _, body = request(
+        server, "GET", "/id/no-such-entity", headers={"Accept": "text/turtle"}
+    )
+    assert status == 404 and b"no entity 'no-such-entity'" in body
+    status, _, _ = request(server, "GET", "/id/%3Cscript%3E", headers={"Accept": "text/turtle"})
+    assert status == 404
+
+
+def test_the_ontology_iri_answers_the_ontology(server: Server) -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF
+
+    status, _, body = request(server, "GET", "/ontology", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=body, format="turtle")
+    city = URIRef("https://w3id.org/gba-kg/ontology#City")
+    assert status == 200 and (city, RDF.type, OWL.Class) in graph

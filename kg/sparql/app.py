@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,9 +27,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.errors import GbaKgError, KgError
+from kg.namespaces import ID
+from kg.pipeline.checked import ID_PATTERN
+from kg.pipeline.ontology import default_ontology_dir
 from kg.pipeline.questions import Question, parse_question
 from kg.sparql.query import saved_questions
-from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS
+from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 from kg.sparql.text import refusal, shape_of
 from kg.sparql.workers import Limits, Pool, Reply
 
@@ -43,6 +47,7 @@ _ACCEPT = {
     "text/tab-separated-values": "tsv",
     "text/turtle": "turtle",
     "application/n-triples": "nt",
+    "application/ld+json": "jsonld",
 }
 _READ_ONLY = "this endpoint is read-only: no updates"
 _ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -81,6 +86,17 @@ class Endpoint:
         self.pool = Pool(build_dir, limits)
         self.page = _page(self)
         self.answers = Answers(limits.cache_bytes)
+        page = build_dir / "network.html"
+        self.explorer = page.read_bytes() if page.is_file() else None
+        self._ontology = ox.parse(
+            path=str(default_ontology_dir() / "gba.ttl"), format=ox.RdfFormat.TURTLE
+        )
+        self._ontology_triples = [q.triple for q in self._ontology]
+
+    def ontology_as(self, fmt: str) -> tuple[str, bytes]:
+        """The ontology (ontology/gba.ttl) in one of the graph formats."""
+        media_type, write = GRAPH_FORMATS[fmt]
+        return media_type, write(Answer("graph", triples=self._ontology_triples))
 
     def check_query(self, text: str) -> None:
         """Refuse what the endpoint does not run, before any engine sees it."""
@@ -103,12 +119,12 @@ class Endpoint:
             fmt = "json"
         client = request.client.host if request.client else ""
         reply = await self.pool.submit(question, values, fmt, client)
-        response = self._respond(reply, question)
+        response = self.respond(reply, question)
         if reply.kind in ("ok", "error") and request.method in ("GET", "HEAD"):
             self.answers.put(get_key(request.scope), response)
         return response
 
-    def _respond(self, reply: Reply, question: Question) -> Response:
+    def respond(self, reply: Reply, question: Question) -> Response:
         limits = self.limits
         if reply.kind == "ok":
             headers = dict(_COMMON_HEADERS)
@@ -278,6 +294,121 @@ async def saved_run(request: Request) -> Response:
     return await endpoint.answer(request, question, values)
 
 
+# --- Linked Data: an entity's IRI and the ontology's, by content negotiation -----------------
+
+_DESCRIPTION = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+  UNION {{ ?s rdf:subject <{iri}> ; ?p ?o }}
+  UNION {{ {{ <{iri}> prov:wasDerivedFrom ?s }} UNION {{ ?st rdf:subject <{iri}> ;
+           prov:wasDerivedFrom ?s }} ?s ?p ?o }}
+  UNION {{ {{ <{iri}> prov:wasDerivedFrom ?ev }} UNION {{ ?st rdf:subject <{iri}> ;
+           prov:wasDerivedFrom ?ev }} ?ev oa:hasSelector ?s . ?s ?p ?o }}
+}}"""
+"""An entity's description: its triples, the statement nodes about it, and the evidence of
+both with its selectors (the entity's id is checked against the id pattern before it is put
+into the text)."""
+
+_RDF_OFFERS = [("text/turtle", "turtle"), ("application/n-triples", "nt"),
+               ("application/ld+json", "jsonld")]  # fmt: skip
+
+
+def negotiate(accept: str, offers: list[tuple[str, str]]) -> str | None:
+    """The offer the client prefers by its `Accept` header (q-values, `type/*` and `*/*`
+    honoured; ties go to the earlier offer), or None when it accepts none of them.
+
+    >>> negotiate("text/html;q=0.9, text/turtle", [("text/html", "h"), ("text/turtle", "t")])
+    't'
+    >>> negotiate("image/png", [("text/turtle", "t")]) is None
+    True
+    """
+    ranges: list[tuple[str, float]] = []
+    for part in (accept or "*/*").split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = min(1.0, max(0.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        if media.strip():
+            ranges.append((media.strip().lower(), q))
+
+    def quality(media: str) -> float:
+        kind = media.split("/")[0] + "/*"
+        for wanted in (media, kind, "*/*"):  # the most specific range decides
+            found = [q for m, q in ranges if m == wanted]
+            if found:
+                return max(found)
+        return 0.0
+
+    best = max(offers, key=lambda offer: quality(offer[0]), default=None)
+    if best is None or quality(best[0]) <= 0:
+        return None
+    return max(offers, key=lambda o: (quality(o[0]), -offers.index(o)))[1]
+
+
+async def entity(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    ident = request.path_params["ident"]
+    vary = {"Vary": "Accept"}
+    if not ID_PATTERN.fullmatch(ident):
+        raise RefusedError(404, f"no entity '{ident}': ids are lower-case words joined by '-'")
+    offers = ([("text/html", "html")] if endpoint.explorer else []) + _RDF_OFFERS
+    chosen = negotiate(request.headers.get("accept", ""), offers)
+    if chosen is None:
+        known = ", ".join(media for media, _ in offers)
+        raise RefusedError(406, f"no acceptable format: this IRI is served as {known}", vary)
+    if chosen == "html":  # the explorer, opened on the entity (its evidence in the panel)
+        headers = {**_COMMON_HEADERS, **vary, "Location": f"/network.html#id={ident}"}
+        return Response(b"", 303, headers)
+    iri = f"{ID}{ident}"
+    question = Question(f"id/{ident}", _DESCRIPTION.format(iri=iri))
+    client = request.client.host if request.client else ""
+    reply = await endpoint.pool.submit(question, {}, chosen, client)
+    if reply.kind == "ok" and _empty(reply):
+        raise RefusedError(404, f"no entity '{ident}' in the graph", vary)
+    response = endpoint.respond(reply, question)
+    response.headers.update(vary)
+    if reply.kind == "ok":
+        endpoint.answers.put(get_key(request.scope), response)
+    return response
+
+
+def _empty(reply: Reply) -> bool:
+    body = reply.body.strip()
+    return (
+        not body
+        or body in (b"[]", b"{}")
+        or not any(
+            line.strip() and not line.startswith((b"@prefix", b"PREFIX"))
+            for line in body.splitlines()
+        )
+    )
+
+
+async def ontology(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    chosen = negotiate(request.headers.get("accept", ""), _RDF_OFFERS)
+    vary = {**_COMMON_HEADERS, "Vary": "Accept"}
+    if chosen is None:
+        known = ", ".join(media for media, _ in _RDF_OFFERS)
+        raise RefusedError(406, f"no acceptable format: the ontology is served as {known}", vary)
+    media_type, body = endpoint.ontology_as(chosen)
+    return Response(body, 200, vary, media_type=media_type)
+
+
+async def explorer(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    if endpoint.explorer is None:
+        raise RefusedError(404, "no network.html in the build folder: `kg build` writes it")
+    return Response(endpoint.explorer, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
+
+
 async def page(request: Request) -> Response:
     endpoint: Endpoint = request.app.state.endpoint
     return Response(endpoint.page, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
@@ -305,6 +436,9 @@ def create_app(endpoint: Endpoint) -> ASGIApp:
             Route("/sparql", sparql, methods=[*read, "POST"]),
             Route("/queries", saved_list, methods=read),
             Route("/queries/{name}", saved_run, methods=read),
+            Route("/id/{ident}", entity, methods=read),
+            Route("/ontology", ontology, methods=read),
+            Route("/network.html", explorer, methods=read),
         ],
         exception_handlers={
             RefusedError: _refused,

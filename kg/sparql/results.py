@@ -187,6 +187,13 @@ def write_ntriples(answer: Answer) -> bytes:
     return bytes(data)
 
 
+def write_jsonld(answer: Answer) -> bytes:
+    """Triples of a CONSTRUCT or DESCRIBE answer as JSON-LD (expanded, no context needed)."""
+    data = ox.serialize(answer.triples, format=ox.RdfFormat.JSON_LD)
+    assert data is not None
+    return bytes(data)
+
+
 RESULT_FORMATS = {
     "json": ("application/sparql-results+json", write_json),
     "xml": ("application/sparql-results+xml", write_xml),
@@ -198,6 +205,7 @@ RESULT_FORMATS = {
 GRAPH_FORMATS = {
     "turtle": ("text/turtle; charset=utf-8", write_turtle),
     "nt": ("application/n-triples", write_ntriples),
+    "jsonld": ("application/ld+json", write_jsonld),
 }
 """Formats for CONSTRUCT and DESCRIBE answers."""
 
