@@ -196,8 +196,9 @@ def view(
     With `focus` (an entity id), only the entities within `depth` relations of it are
     shown, and the page opens with it selected. Raises `ValueError` for an unknown id.
     """
+    from kg.explorer.layout import overview
     from kg.explorer.network import focus_network
-    from kg.explorer.page import render_network
+    from kg.explorer.page import group_rank, render_network
 
     graphs = Graphs(result._built, result.schema, texts=result.texts)
     net = graphs.network
@@ -207,7 +208,9 @@ def view(
             raise ValueError(f"unknown entity id '{focus}'")
         if depth < 0:
             raise ValueError(f"depth must be 0 or more, not {depth}")
-        net = focus_network(net, focus, depth)
+        kinds = dict(net.nodes(data="kind"))
+        found = overview(sorted(net), net.edges(), kinds, group_rank(result.schema), arrange=False)
+        net = focus_network(net, focus, depth, not_through=set(found.hubs))
         title = f"gba-kg network: {focus} ±{depth}"
     html = render_network(net, result.schema, title=title, focus=focus)
     return write_file(out_file, html.encode("utf-8"))

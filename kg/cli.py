@@ -307,7 +307,7 @@ def view(
     With --focus ID, only the entities within --depth relations of ID are shown, and the
     page opens with ID selected. `kg build` writes the whole network as network.html.
 
-    Example: kg view --focus guangzhou --depth 2 --out build/guangzhou.html
+    Example: kg view --focus gz-sz-hk-xrl --depth 2 --out build/rail-link.html
     """
     from kg import api
 

@@ -67,7 +67,7 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     for args in commands:
         result = runner.invoke(main, args[1:], prog_name="kg")
         assert result.exit_code == 0, (args, result.output)
-    assert (tmp_path / "build" / "guangzhou.html").is_file()
+    assert (tmp_path / "build" / "rail-link.html").is_file()
     assert (tmp_path / "build" / "coverage.html").is_file()
 
 

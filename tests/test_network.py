@@ -190,6 +190,24 @@ def test_focus_keeps_the_neighbourhood(graphs: Graphs) -> None:
     assert two.graph["statements"] is graphs.network.graph["statements"]
 
 
+def test_a_neighbourhood_does_not_go_on_through_a_hub() -> None:
+    """Two steps from the Express Rail Link reach the places it connects and what they link
+    to, but not everything Guangzhou and Shenzhen (the hubs) link to: that is the graph."""
+    result = kg.check(ROOT / "data")
+    net = Graphs(result.graph, result.schema).network
+    kinds = dict(net.nodes(data="kind"))
+    hubs = overview(sorted(net), net.edges(), kinds, group_rank(result.schema), arrange=False).hubs
+    assert hubs == ["guangzhou", "shenzhen"]
+    everything = focus_network(net, "gz-sz-hk-xrl", 2)
+    focused = focus_network(net, "gz-sz-hk-xrl", 2, not_through=set(hubs))
+    assert {"guangzhou", "shenzhen", "hong-kong"} <= set(focused)  # the hubs are shown
+    assert len(focused) < net.number_of_nodes() / 10 < len(everything) / 3
+    # a hub's own neighbourhood still goes out from it
+    assert set(focus_network(net, "shenzhen", 1, not_through=set(hubs))) == set(
+        focus_network(net, "shenzhen", 1)
+    )
+
+
 def test_kg_view_writes_a_focused_page(tmp_path: Path) -> None:
     out = tmp_path / "views" / "sz.html"
     run = CliRunner().invoke(
@@ -305,6 +323,61 @@ def test_the_legend_separates_every_class_by_colour_or_shape(mini: kg.Result) ->
     # the classes the first view is about differ in colour and in shape, each from the others
     story = [styles[k] for k in ("CooperationArea", "Request", "Priority", "ResultArea")]
     assert len({s["color"] for s in story}) == len({s["shape"] for s in story}) == 4
+
+
+# Machado, Oliveira and Fernandes (2009), full severity: linear-RGB matrices that show a
+# colour as a person with that colour-vision deficiency sees it
+CVD = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}  # fmt: skip
+
+
+def _lab(colour: str, matrix: tuple[tuple[float, ...], ...] | None) -> tuple[float, ...]:
+    """CIELAB of an sRGB colour `#rrggbb`, as seen through `matrix` (None: as it is)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    rgb = [linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5)]
+    if matrix is not None:
+        rgb = [
+            min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in matrix
+        ]
+    r, g, b = rgb
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_classes_of_one_shape_stay_apart_for_colour_blind_readers(mini: kg.Result) -> None:
+    """Two classes drawn with the same shape must differ in colour for everyone: under each
+    simulated colour-vision deficiency their colours stay more than 10 CIELAB units apart
+    (the palette alone promised this; this checks it for the classes we have)."""
+    import itertools
+
+    from kg.explorer.network import view_style
+    from kg.namespaces import KG
+
+    schema = mini.schema
+    kinds = sorted(str(c).rsplit("#", 1)[1] for c in schema.graph.subjects(KG.viewColor, None))
+    styles = {k: view_style(schema, k) for k in kinds}
+    for name, matrix in [("normal vision", None), *CVD.items()]:
+        for a, b in itertools.combinations(kinds, 2):
+            if styles[a]["shape"] != styles[b]["shape"]:
+                continue
+            one, other = _lab(styles[a]["color"], matrix), _lab(styles[b]["color"], matrix)
+            apart = sum((p - q) ** 2 for p, q in zip(one, other, strict=True)) ** 0.5
+            assert apart > 10, f"{a} and {b} look alike in {name} ({apart:.1f})"
 
 
 @pytest.fixture(scope="module")

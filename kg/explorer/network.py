@@ -422,11 +422,28 @@ def _source_entry(
     return entry
 
 
-def focus_network(net: nx.MultiDiGraph, focus: str, depth: int = 1) -> nx.MultiDiGraph:
-    """The part of `net` within `depth` relations of node `focus`, either direction."""
+def focus_network(
+    net: nx.MultiDiGraph, focus: str, depth: int = 1, not_through: Container[str] = ()
+) -> nx.MultiDiGraph:
+    """The part of `net` within `depth` relations of node `focus`, either direction, never
+    going on through an entity of `not_through` other than `focus` (the hubs: through
+    Guangzhou, two steps from anything reach most of the graph). Such an entity is shown
+    when it is near; what it links to is not added because of it."""
     if focus not in net:
         raise KeyError(focus)
-    reach = nx.single_source_shortest_path_length(net.to_undirected(as_view=True), focus, depth)
+    undirected = net.to_undirected(as_view=True)
+    reach = {focus}
+    frontier = [focus]
+    for _ in range(depth):
+        found = []
+        for node in frontier:
+            if node != focus and node in not_through:
+                continue
+            for other in undirected.neighbors(node):
+                if other not in reach:
+                    reach.add(other)
+                    found.append(other)
+        frontier = found
     sub: nx.MultiDiGraph = net.subgraph(sorted(reach)).copy()
     sub.graph.update(net.graph)
     return sub
