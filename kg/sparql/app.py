@@ -346,10 +346,9 @@ def negotiate(accept: str, offers: list[tuple[str, str]]) -> str | None:
                 return max(found)
         return 0.0
 
-    best = max(offers, key=lambda offer: quality(offer[0]), default=None)
-    if best is None or quality(best[0]) <= 0:
-        return None
-    return max(offers, key=lambda o: (quality(o[0]), -offers.index(o)))[1]
+    ranked = [(quality(media), -i, name) for i, (media, name) in enumerate(offers)]
+    q, _, best = max(ranked, default=(0.0, 0, ""))
+    return best if q > 0 else None
 
 
 async def entity(request: Request) -> Response:
@@ -508,22 +507,8 @@ def _choose_format(accept: str, explicit: str | None) -> str:
             known = ", ".join([*RESULT_FORMATS, *GRAPH_FORMATS])
             raise RefusedError(400, f"unknown format '{explicit}' (one of {known})")
         return explicit
-    ranked = []
-    for part in accept.split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranked.append((-q, media.strip().lower()))
-    for _, media in sorted(ranked):
-        if media in _ACCEPT:
-            return _ACCEPT[media]
-    return "json"
+    # the media types in alphabetical order: of two the client likes alike, the first
+    return negotiate(accept, sorted(_ACCEPT.items())) or "json"
 
 
 def _is_graph_query(text: str) -> bool:

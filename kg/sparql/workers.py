@@ -36,7 +36,8 @@ import msgspec
 
 from kg.errors import QueryError
 from kg.pipeline.questions import Question
-from kg.sparql.query import load_store
+from kg.sparql.query import find_graph_file
+from kg.sparql.text import MAX_DEPTH
 from kg.sparql.worker import HEADER, Caps, frame
 
 log = logging.getLogger("kg.serve")
@@ -50,7 +51,7 @@ class Limits:
     max_rows: int = 10_000  # rows (or triples) per answer; more are cut and flagged
     max_bytes: int = 16 * 1024 * 1024  # bytes per answer body; more are cut and flagged
     max_query_bytes: int = 64 * 1024  # size of the query text (and of a request body)
-    max_depth: int = 32  # nesting of brackets and path operators in the query
+    max_depth: int = MAX_DEPTH  # nesting of brackets and path operators in the query
     workers: int = 2  # queries that may run heavy (past short_s) at once
     reserved: int = 2  # processes beyond `workers`, kept for short queries
     spare: int = 1  # started and loaded, idle, to take the place of one that is stopped
@@ -111,7 +112,7 @@ class Pool:
     """`workers + reserved` supervised processes and the queue in front of them."""
 
     def __init__(self, build_dir: Path, limits: Limits) -> None:
-        load_store(build_dir)  # fail early, in this process, when there is no graph
+        find_graph_file(build_dir)  # fail early, in this process, when there is no graph
         self.build_dir = build_dir
         self.limits = limits
         self.procs: list[_Worker] = []
