@@ -168,7 +168,8 @@ def measure(data_dir: Path, repeat: int, naive: bool) -> dict[str, Any]:
     import pyoxigraph as ox
 
     from kg.api import build
-    from kg.sparql.query import load_store, saved_questions
+    from kg.outputs.built import load_store
+    from kg.sparql.query import saved_questions
 
     out: dict[str, Any] = {"stages": [], "peak_start": peak_mib()}
     measure_stages(data_dir, repeat, out)

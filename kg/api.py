@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported where used, so that `kg check` does not pay for th
     import pyoxigraph as ox
     from rdflib import Graph
 
+    from kg.publish.site import SiteSummary
     from kg.review.diff import Diff
     from kg.review.stats import Stats
     from kg.sparql.results import Answer
@@ -457,13 +458,8 @@ def query(
     >>> answer.variables  # doctest: +SKIP
     ['place', 'link', 'link_zh', 'also_connects']
     """
-    from kg.sparql.query import (
-        label_index,
-        label_names,
-        load_store,
-        resolve_question,
-        run_question,
-    )
+    from kg.outputs.built import load_store
+    from kg.sparql.query import label_index, label_names, resolve_question, run_question
 
     store = load_store(build_dir)
     found = resolve_question(question, queries_dir, from_file=from_file)
@@ -577,6 +573,39 @@ WATCHED = (
 )
 """What `watch` looks at: the data files and source texts, the ontology and shapes, the
 saved questions and rule queries."""
+
+
+def site(
+    out_dir: str | Path,
+    data_dir: str | Path = "data",
+    build_dir: str | Path = "build",
+    *,
+    ontology_dir: str | Path | None = None,
+    queries_dir: str | Path | None = None,
+    endpoint: str | None = None,
+    base_url: str | None = None,
+    licence: str | None = None,
+) -> tuple[Result, SiteSummary]:
+    """Build `data_dir` into `build_dir` (with the cache, as `kg build`), then write the
+    graph as a static Linked Data site into `out_dir` (`kg site`): a page and a description
+    for every IRI, class and ontology pages, the explorer, the dumps and `void.ttl`.
+    `endpoint` is a SPARQL endpoint's URL to name in `void.ttl`; `base_url`, where the
+    site will be published (for absolute dump links in `void.ttl`)."""
+    from kg.publish.site import LICENCE, write_site
+    from kg.sparql.query import saved_questions
+
+    result = build(data_dir, build_dir, ontology_dir=ontology_dir, queries_dir=queries_dir,
+                   cache=True)  # fmt: skip
+    summary = write_site(
+        Path(build_dir),
+        Path(out_dir),
+        result.schema,
+        saved_questions(queries_dir),
+        endpoint=endpoint,
+        base_url=base_url,
+        licence=licence or LICENCE,
+    )
+    return result, summary
 
 
 def watch(

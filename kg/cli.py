@@ -519,6 +519,69 @@ def serve(
     click.echo("kg serve: stopped")
 
 
+@main.command(short_help="Write the graph as a static Linked Data site: a page per IRI.")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default="data",
+    show_default=True,
+    help="Folder of curated YAML, built first (with the cache) into --build.",
+)
+@build_dir_option
+@click.option(
+    "--ontology",
+    "ontology_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with gba.ttl and shapes.ttl (default: the project's ontology/).",
+)
+@queries_option
+@click.option("--endpoint", default=None, help="A SPARQL endpoint serving the graph, for void.ttl.")
+@click.option(
+    "--base-url",
+    default=None,
+    help="Where the site will be published (absolute links in void.ttl).",
+)
+@click.option(
+    "--licence",
+    default=None,
+    help="IRI of the data's licence, for void.ttl (default: the project's, MIT).",
+)
+def site(
+    out_dir: Path,
+    data_dir: Path,
+    build_dir: Path,
+    ontology_dir: Path | None,
+    queries_dir: Path | None,
+    endpoint: str | None,
+    base_url: str | None,
+    licence: str | None,
+) -> None:
+    """Build --data into --build, then write a static site of the graph into OUT_DIR.
+
+    A page for every entity (OUT_DIR/id/ID/index.html) with each fact and its quote, its
+    description (id/ID.ttl, .jsonld, .nt), class and ontology pages, the explorer, the
+    dumps, a search index and void.ttl. Links are relative: open index.html from disk or
+    publish the folder on any static host. OUT_DIR is replaced whole.
+
+    Example: kg site site && open site/index.html
+    """
+    from kg import api
+
+    result, summary = api.site(
+        out_dir, data_dir, build_dir, ontology_dir=ontology_dir, queries_dir=queries_dir,
+        endpoint=endpoint, base_url=base_url, licence=licence,
+    )  # fmt: skip
+    _print_summary(result, data_dir)
+    click.echo(
+        f"  wrote {summary.out}/: {summary.pages} entity pages, {summary.classes} class "
+        f"pages, {summary.descriptions} IRIs described ({summary.files} files)"
+    )
+    click.echo(f"  open {summary.out / 'index.html'}")
+
+
 @main.command(short_help="Replace a named graph in a SPARQL store with the built graph.")
 @click.argument("url")
 @click.option(

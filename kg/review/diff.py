@@ -36,11 +36,11 @@ import pyoxigraph as ox
 from rdflib.compare import graph_diff, to_isomorphic
 
 from kg.errors import DiffError
+from kg.outputs.built import GRAPH_FILES
 from kg.pipeline.build import Built
 from kg.pipeline.graph_facts import GraphFact, graph_facts
 from kg.pipeline.load import find_data_files
 from kg.pipeline.ontology import Schema, read_schema
-from kg.sparql.query import GRAPH_FILES
 
 _REV_PATH = re.compile(r"^(?P<rev>[^:\s]+):(?P<path>[^\s]*)$")
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from kg.errors import PushError
-from kg.sparql.query import find_graph_file
+from kg.outputs.built import find_graph_file
 
 DEFAULT_GRAPH = "https://w3id.org/gba-kg/graph"
 NTRIPLES = "application/n-triples"

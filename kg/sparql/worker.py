@@ -22,8 +22,9 @@ from typing import BinaryIO
 import msgspec
 
 from kg.errors import GbaKgError, KgError
+from kg.outputs.built import load_store
 from kg.pipeline.questions import parse_question
-from kg.sparql.query import load_store, run_question
+from kg.sparql.query import run_question
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 
 HEADER = struct.Struct(">I")

@@ -35,8 +35,8 @@ from pathlib import Path
 import msgspec
 
 from kg.errors import QueryError
+from kg.outputs.built import find_graph_file
 from kg.pipeline.questions import Question
-from kg.sparql.query import find_graph_file
 from kg.sparql.text import MAX_DEPTH
 from kg.sparql.worker import HEADER, Caps, frame
 
