@@ -49,8 +49,7 @@ PAGE = (
   UNION {{ ?s oa:hasSource <{iri}> ; ?p ?o }}
   UNION {{ ?ev oa:hasSource <{iri}> ; oa:hasSelector ?s . ?s ?p ?o }}
   UNION {{ ?ev oa:hasSource <{iri}> . ?s prov:wasDerivedFrom ?ev ; ?p ?o
-           FILTER(?p IN (rdf:type, rdf:subject, rdf:predicate, rdf:object,
-                         prov:wasDerivedFrom, rdfs:label)) }}
+           FILTER(?p IN (rdf:subject, prov:wasDerivedFrom)) }}
   UNION {{
     {{ SELECT DISTINCT ?s WHERE {{
       {{ <{iri}> ?x ?s }} UNION {{ ?st rdf:subject <{iri}> ; ?x ?s }}

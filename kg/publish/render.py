@@ -40,6 +40,14 @@ SERVED_CSP = (
 STATIC_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:"
 """The same policy in the static site's pages (a `<meta>`, which cannot say frame-ancestors)."""
 
+DUMP_TYPES = {
+    "graph.ttl": "text/turtle; charset=utf-8",
+    "graph.nt": "application/n-triples",
+    "graph.jsonld": "application/ld+json",
+    "graph.graphml": "application/graphml+xml",
+}
+"""The media type of each dump file."""
+
 DUMPS = (
     ("graph.ttl", "Turtle"),
     ("graph.nt", "N-Triples"),

@@ -180,12 +180,6 @@ def void(
     def typed(value: int) -> str:
         return str(value)
 
-    media = {
-        "graph.ttl": "text/turtle",
-        "graph.nt": "application/n-triples",
-        "graph.jsonld": "application/ld+json",
-        "graph.graphml": "application/graphml+xml",
-    }
     lines = [
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
@@ -230,7 +224,7 @@ def void(
     for name in dumps:
         lines.append(
             f"    dcat:distribution [ a dcat:Distribution ; dcat:downloadURL {ref(name)} ;"
-            f" dcat:mediaType {lit(media[name])} ] ;"
+            f" dcat:mediaType {lit(render.DUMP_TYPES[name].split(';')[0])} ] ;"
         )
     lines[-1] = lines[-1][: -len(" ;")] + " ."
     return ("\n".join(lines) + "\n").encode("utf-8")

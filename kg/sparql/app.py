@@ -22,15 +22,17 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.errors import GbaKgError, KgError
 from kg.namespaces import ID
-from kg.pipeline.checked import ID_PATTERN
-from kg.pipeline.ontology import default_ontology_dir
+from kg.pipeline.ontology import Schema, default_ontology_dir, read_schema
 from kg.pipeline.questions import Question, parse_question
+from kg.publish import describe, render
+from kg.publish.model import EntityPage, Redirect, page_of
+from kg.publish.site import explorer_with_pages, index_data, members_of, names_index, search_script
 from kg.sparql.query import saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 from kg.sparql.text import refusal, shape_of
@@ -87,7 +89,13 @@ class Endpoint:
         self.page = _page(self)
         self.answers = Answers(limits.cache_bytes)
         page = build_dir / "network.html"
-        self.explorer = page.read_bytes() if page.is_file() else None
+        self.explorer = (
+            explorer_with_pages(page.read_bytes(), served=True) if page.is_file() else None
+        )
+        self.build_dir = build_dir
+        self.schema: Schema = read_schema()
+        self.dumps = {name for name, _ in render.DUMPS if (build_dir / name).is_file()}
+        self.links = render.Links(True, 0, tuple(sorted(self.dumps)), True, page.is_file())
         self._ontology = ox.parse(
             path=str(default_ontology_dir() / "gba.ttl"), format=ox.RdfFormat.TURTLE
         )
@@ -150,6 +158,23 @@ class Endpoint:
             )
         log.error("internal error on %r:\n%s", question.text[:2000], reply.detail)
         return text_response(500, "internal error; it was logged on the server")
+
+    async def construct(self, request: Request, name: str, text: str) -> list[ox.Triple]:
+        """What a page shows, asked of the worker pool like any query: a CONSTRUCT's
+        triples, or the refusal a failed or cut answer is (a page is never shown half)."""
+        client = request.client.host if request.client else ""
+        question = Question(name, text)
+        reply = await self.pool.submit(question, {}, "nt", client)
+        if reply.kind != "ok":
+            response = self.respond(reply, question)
+            raise RefusedError(response.status_code, bytes(response.body).decode().strip())
+        if reply.truncated:
+            raise RefusedError(
+                503,
+                f"this page needs more than the endpoint's answer limit ({reply.truncated}); "
+                "`kg serve --max-rows` raises it, `kg site` writes every page",
+            )
+        return list(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
 
     async def body(self, request: Request) -> bytes:
         """The request body, refused over the size cap before it is read (by its declared
@@ -296,21 +321,6 @@ async def saved_run(request: Request) -> Response:
 
 # --- Linked Data: an entity's IRI and the ontology's, by content negotiation -----------------
 
-_DESCRIPTION = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-  {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
-  UNION {{ ?s rdf:subject <{iri}> ; ?p ?o }}
-  UNION {{ {{ <{iri}> prov:wasDerivedFrom ?s }} UNION {{ ?st rdf:subject <{iri}> ;
-           prov:wasDerivedFrom ?s }} ?s ?p ?o }}
-  UNION {{ {{ <{iri}> prov:wasDerivedFrom ?ev }} UNION {{ ?st rdf:subject <{iri}> ;
-           prov:wasDerivedFrom ?ev }} ?ev oa:hasSelector ?s . ?s ?p ?o }}
-}}"""
-"""An entity's description: its triples, the statement nodes about it, and the evidence of
-both with its selectors (the entity's id is checked against the id pattern before it is put
-into the text)."""
-
 _RDF_OFFERS = [("text/turtle", "turtle"), ("application/n-triples", "nt"),
                ("application/ld+json", "jsonld")]  # fmt: skip
 
@@ -351,54 +361,160 @@ def negotiate(accept: str, offers: list[tuple[str, str]]) -> str | None:
     return best if q > 0 else None
 
 
+_HTML = {"Content-Security-Policy": render.SERVED_CSP, "Referrer-Policy": "no-referrer"}
+
+
+def html_response(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body, 200, {**_COMMON_HEADERS, **_HTML, **(headers or {})}, "text/html; charset=utf-8"
+    )
+
+
+def _ident(raw: str) -> str:
+    if not describe.IRI_ID.fullmatch(raw):
+        raise RefusedError(404, f"no entity '{raw}': ids are lower-case words joined by '-'")
+    return raw
+
+
 async def entity(request: Request) -> Response:
+    """`/id/ID`: the entity's page for a browser, its description for a program (by
+    `Accept`); a statement, passage or selector's page is the one that shows it (303)."""
     endpoint: Endpoint = request.app.state.endpoint
-    ident = request.path_params["ident"]
+    ident = _ident(request.path_params["ident"])
     vary = {"Vary": "Accept"}
-    if not ID_PATTERN.fullmatch(ident):
-        raise RefusedError(404, f"no entity '{ident}': ids are lower-case words joined by '-'")
-    offers = ([("text/html", "html")] if endpoint.explorer else []) + _RDF_OFFERS
+    offers = [("text/html", "html"), *_RDF_OFFERS]
     chosen = negotiate(request.headers.get("accept", ""), offers)
     if chosen is None:
         known = ", ".join(media for media, _ in offers)
         raise RefusedError(406, f"no acceptable format: this IRI is served as {known}", vary)
-    if chosen == "html":  # the explorer, opened on the entity (its evidence in the panel)
-        headers = {**_COMMON_HEADERS, **vary, "Location": f"/network.html#id={ident}"}
-        return Response(b"", 303, headers)
-    iri = f"{ID}{ident}"
-    question = Question(f"id/{ident}", _DESCRIPTION.format(iri=iri))
-    client = request.client.host if request.client else ""
-    reply = await endpoint.pool.submit(question, {}, chosen, client)
-    if reply.kind == "ok" and _empty(reply):
-        raise RefusedError(404, f"no entity '{ident}' in the graph", vary)
-    response = endpoint.respond(reply, question)
-    response.headers.update(vary)
-    if reply.kind == "ok":
-        endpoint.answers.put(get_key(request.scope), response)
+    if chosen == "html":
+        response = await entity_page(request, endpoint, ident, vary)
+    else:
+        response = await description(request, endpoint, ident, chosen, vary)
+    endpoint.answers.put(get_key(request.scope), response)
     return response
 
 
-def _empty(reply: Reply) -> bool:
-    body = reply.body.strip()
-    return (
-        not body
-        or body in (b"[]", b"{}")
-        or not any(
-            line.strip() and not line.startswith((b"@prefix", b"PREFIX"))
-            for line in body.splitlines()
+async def entity_as(request: Request) -> Response:
+    """`/id/ID.ttl`, `.jsonld`, `.nt`: the description in that format, as `kg site` writes."""
+    endpoint: Endpoint = request.app.state.endpoint
+    ident = _ident(request.path_params["ident"])
+    formats = {suffix: fmt for fmt, suffix in describe.SUFFIXES.items()}
+    fmt = formats.get(request.path_params["suffix"])
+    if fmt is None:
+        raise RefusedError(404, f"no such format: one of {', '.join(sorted(formats))}")
+    response = await description(request, endpoint, ident, fmt, {})
+    endpoint.answers.put(get_key(request.scope), response)
+    return response
+
+
+async def description(
+    request: Request, endpoint: Endpoint, ident: str, fmt: str, vary: dict[str, str]
+) -> Response:
+    iri = f"{ID}{ident}"
+    triples = await endpoint.construct(
+        request, f"id/{ident}", describe.query_for(describe.DESCRIPTION, iri)
+    )
+    if not triples:
+        raise RefusedError(404, f"no entity '{ident}' in the graph", vary)
+    headers = {**_COMMON_HEADERS, **vary}
+    return Response(describe.serialize(triples, fmt), 200, headers, describe.MEDIA_TYPES[fmt])
+
+
+async def entity_page(
+    request: Request, endpoint: Endpoint, ident: str, vary: dict[str, str]
+) -> Response:
+    iri = f"{ID}{ident}"
+    triples = await endpoint.construct(
+        request, f"page/{ident}", describe.query_for(describe.PAGE, iri)
+    )
+    page = page_of(iri, triples, endpoint.schema)
+    if page is None:
+        raise RefusedError(404, f"no entity '{ident}' in the graph", vary)
+    if isinstance(page, Redirect):
+        where = endpoint.links.entity(page.id, page.anchor)
+        return Response(b"", 303, {**_COMMON_HEADERS, **vary, "Location": where})
+    assert isinstance(page, EntityPage)
+    return html_response(render.entity_page(page, endpoint.links), vary)
+
+
+async def class_page(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    name = request.path_params["name"]
+    doc = render.class_docs(endpoint.schema).get(name)
+    if doc is None:
+        raise RefusedError(404, f"no class '{name}' in the ontology (they are listed at /)")
+    triples = await endpoint.construct(
+        request, f"class/{name}", describe.query_for(describe.MEMBERS, doc.thing.iri)
+    )
+    body = render.class_page(doc, members_of(triples, endpoint.schema), endpoint.links)
+    response = html_response(body)
+    endpoint.answers.put(get_key(request.scope), response)
+    return response
+
+
+async def index(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    counts = await endpoint.construct(request, "index", describe.query_for(describe.COUNTS))
+    names = await endpoint.construct(request, "names", describe.query_for(describe.NAMES))
+    client = request.client.host if request.client else ""
+    count = Question("triples", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    reply = await endpoint.pool.submit(count, {}, "json", client)
+    if reply.kind != "ok":
+        response = endpoint.respond(reply, count)
+        raise RefusedError(response.status_code, bytes(response.body).decode().strip())
+    triples = int(json.loads(reply.body)["results"]["bindings"][0]["n"]["value"])
+    data = index_data(counts, names, endpoint.schema, endpoint.saved, triples)
+    response = html_response(render.index_page(data, endpoint.links))
+    endpoint.answers.put(get_key(request.scope), response)
+    return response
+
+
+async def search_index(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    names = await endpoint.construct(request, "names", describe.query_for(describe.NAMES))
+    body = search_script(names_index(names, endpoint.schema))
+    response = Response(body, 200, _COMMON_HEADERS, media_type="text/javascript; charset=utf-8")
+    endpoint.answers.put(get_key(request.scope), response)
+    return response
+
+
+_ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in render.ASSETS:
+        raise RefusedError(404, f"no asset '{name}'")
+    body = (render.STATIC / name).read_bytes()
+    headers = {**_COMMON_HEADERS, "Cache-Control": "public, max-age=3600"}
+    return Response(body, 200, headers, media_type=_ASSET_TYPES[Path(name).suffix])
+
+
+async def dump(request: Request) -> Response:
+    endpoint: Endpoint = request.app.state.endpoint
+    name = request.path_params["name"]
+    if name not in endpoint.dumps:
+        raise RefusedError(
+            404, f"no dump '{name}': `kg build` writes {', '.join(sorted(endpoint.dumps))}"
         )
+    return FileResponse(
+        endpoint.build_dir / name, headers=_COMMON_HEADERS, media_type=render.DUMP_TYPES[name]
     )
 
 
 async def ontology(request: Request) -> Response:
     endpoint: Endpoint = request.app.state.endpoint
-    chosen = negotiate(request.headers.get("accept", ""), _RDF_OFFERS)
-    vary = {**_COMMON_HEADERS, "Vary": "Accept"}
+    offers = [("text/html", "html"), *_RDF_OFFERS]
+    chosen = negotiate(request.headers.get("accept", ""), offers)
+    vary = {"Vary": "Accept"}
     if chosen is None:
-        known = ", ".join(media for media, _ in _RDF_OFFERS)
+        known = ", ".join(media for media, _ in offers)
         raise RefusedError(406, f"no acceptable format: the ontology is served as {known}", vary)
+    if chosen == "html":
+        return html_response(render.ontology_page(endpoint.schema, endpoint.links), vary)
     media_type, body = endpoint.ontology_as(chosen)
-    return Response(body, 200, vary, media_type=media_type)
+    return Response(body, 200, {**_COMMON_HEADERS, **vary}, media_type=media_type)
 
 
 async def explorer(request: Request) -> Response:
@@ -430,13 +546,19 @@ def create_app(endpoint: Endpoint) -> ASGIApp:
     read = ["GET", "HEAD"]
     app = Starlette(
         routes=[
-            Route("/", page, methods=read),
-            Route("/index.html", page, methods=read),
+            Route("/", index, methods=read),
+            Route("/index.html", index, methods=read),
+            Route("/query", page, methods=read),
             Route("/sparql", sparql, methods=[*read, "POST"]),
             Route("/queries", saved_list, methods=read),
             Route("/queries/{name}", saved_run, methods=read),
+            Route("/id/{ident}.{suffix}", entity_as, methods=read),
             Route("/id/{ident}", entity, methods=read),
+            Route("/class/{name}", class_page, methods=read),
             Route("/ontology", ontology, methods=read),
+            Route("/assets/{name}", asset, methods=read),
+            Route("/search-index.js", search_index, methods=read),
+            Route("/dumps/{name}", dump, methods=read),
             Route("/network.html", explorer, methods=read),
         ],
         exception_handlers={
