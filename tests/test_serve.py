@@ -115,7 +115,7 @@ def test_saved_questions_are_listed_and_run_with_bound_parameters(server: Server
 
 
 def test_the_page_has_a_query_box_and_the_saved_questions(server: Server) -> None:
-    status, headers, body = request(server, "GET", "/")
+    status, headers, body = request(server, "GET", "/query")
     page = body.decode("utf-8")
     assert status == 200 and "Content-Security-Policy" in page
     assert '<form action="/sparql"' in page and "/queries/metrics?format=json" in page
@@ -604,14 +604,17 @@ def test_an_entity_iri_answers_its_description_in_the_format_asked(
     assert "广深港高铁、穗莞深城际建成通车" in exact
 
 
-def test_an_entity_iri_sends_a_browser_to_the_explorer_and_refuses_what_it_cannot_give(
+def test_an_entity_iri_gives_a_browser_its_page_and_refuses_what_it_cannot_give(
     server: Server,
 ) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    status, headers, _ = request(server, "GET", "/id/shenzhen", headers={"Accept": browser})
-    assert status == 303 and headers["location"] == "/network.html#id=shenzhen"
+    status, headers, page = request(server, "GET", "/id/shenzhen", headers={"Accept": browser})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "深圳".encode() in page and b'href="/network.html#id=shenzhen"' in page
     status, headers, page = request(server, "GET", "/network.html")
     assert status == 200 and b"Content-Security-Policy" in page
+    assert b'<meta name="kg-pages" content="/id/{id}">' in page
     status, headers, body = request(server, "GET", "/id/shenzhen", headers={"Accept": "image/png"})
     assert status == 406 and b"text/turtle" in body and headers["vary"] == "Accept"
     status, _, body = request(
