@@ -250,7 +250,7 @@ class _Triples:
         prop = self.schema.by_iri.get(URIRef(predicate)) if predicate else None
         if not subject or prop is None or not objects:
             return None
-        qualifiers = []
+        qualifiers: list[tuple[Thing, Value]] = []
         for q_iri, values in sorted(self.by[st].items()):
             qprop = self.schema.by_iri.get(URIRef(q_iri))
             if qprop is not None and qprop.is_qualifier:

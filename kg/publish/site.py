@@ -81,9 +81,9 @@ def names_index(triples: Iterable[ox.Triple], schema: Schema) -> list[list[str]]
     alts: dict[str, list[str]] = defaultdict(list)
     types: dict[str, list[str]] = defaultdict(list)
     for t in triples:
-        s, p, o = t.subject.value, t.predicate.value, t.object
-        if not s.startswith(str(ID)):
+        if not isinstance(t.subject, ox.NamedNode) or not t.subject.value.startswith(str(ID)):
             continue
+        s, p, o = t.subject.value, t.predicate.value, t.object
         if p == _LABEL and isinstance(o, ox.Literal) and o.language:
             labels[s].setdefault(o.language, o.value)
         elif p == _ALT and isinstance(o, ox.Literal):
@@ -145,7 +145,9 @@ def index_data(
     by_class = {
         t.subject.value.rsplit("#", 1)[-1]: int(t.object.value)
         for t in counts
-        if isinstance(t.object, ox.Literal) and t.subject.value.startswith(str(GBA._NS))
+        if isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.Literal)
+        and t.subject.value.startswith(str(GBA._NS))
     }
     graph = _Triples(names, schema)
     sources = sorted(
