@@ -170,10 +170,15 @@ def test_void_describes_the_dataset_with_dumps_that_exist(built: dict[str, Any])
     void = Graph().parse(site / "void.ttl", format="turtle", publicID=(site / "void.ttl").as_uri())
     dataset = URIRef((site / "void.ttl").as_uri() + "#dataset")
     assert int(void.value(dataset, URIRef(VOID + "triples"))) == len(store)
-    counted = store.query(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a <https://w3id.org/gba-kg/ontology#Entity> }"
-    )
-    assert int(void.value(dataset, URIRef(VOID + "entities"))) == int(next(counted)["n"].value)
+    assert int(void.value(dataset, URIRef(VOID + "entities"))) == len(_iris(store))
+    partitions = {
+        str(void.value(p, URIRef(VOID + "class"))): int(void.value(p, URIRef(VOID + "entities")))
+        for p in void.objects(dataset, URIRef(VOID + "classPartition"))
+    }
+    for cls, count in partitions.items():
+        counted = store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> }}")
+        assert count == int(next(counted)["n"].value), cls
+    assert partitions["https://w3id.org/gba-kg/ontology#City"] == 13
     dumps = list(void.objects(dataset, URIRef(VOID + "dataDump")))
     assert len(dumps) == 4
     for dump in dumps:

@@ -80,15 +80,17 @@ MEMBERS = (
 COUNTS = (
     _HEAD
     + """CONSTRUCT {{ ?c <urn:gba-kg:members> ?n }} WHERE {{
-  {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a gba:Entity , ?c }} GROUP BY ?c }}
+  {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+       {{ ?s a gba:Entity }} UNION {{ ?s a gba:Omission }} ?s a ?c }} GROUP BY ?c }}
 }}"""
 )
-"""The index: how many entities each class has (a made-up predicate carries the count)."""
+"""The index: how many entities each class has (a made-up predicate carries the count);
+passages left out count as entities, as `kg build` counts them."""
 
 NAMES = (
     _HEAD
     + """CONSTRUCT {{ ?s a ?t ; rdfs:label ?l ; skos:altLabel ?a }} WHERE {{
-  ?s a gba:Entity , ?t . OPTIONAL {{ ?s rdfs:label ?l }} OPTIONAL {{ ?s skos:altLabel ?a }}
+  {{ ?s a gba:Entity }} UNION {{ ?s a gba:Omission }} ?s a ?t . OPTIONAL {{ ?s rdfs:label ?l }} OPTIONAL {{ ?s skos:altLabel ?a }}
 }}"""
 )
 """The search index and the index's sources: every entity's classes and names."""

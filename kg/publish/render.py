@@ -295,6 +295,7 @@ class IndexData:
     sources: list[Thing]
     questions: list[tuple[str, Question]]
     entities: int
+    left_out: int  # passages left out with a reason (gba:Omission, not entities)
     triples: int
 
 

@@ -157,12 +157,16 @@ def index_data(
     entities = by_class.pop("Entity", 0)
     classes = [(docs[name], n) for name, n in sorted(by_class.items()) if name in docs and n]
     classes.sort(key=lambda c: (c[0].thing.names, c[0].name))
-    return render.IndexData(TITLE, classes, sources, sorted(questions.items()), entities, triples)
+    left_out = by_class.get("Omission", 0)
+    return render.IndexData(
+        TITLE, classes, sources, sorted(questions.items()), entities, left_out, triples
+    )
 
 
 def void(
     store: ox.Store,
-    entities: int,
+    described: int,
+    classes: list[tuple[render.ClassDoc, int]],
     sources: list[Thing],
     dumps: list[str],
     examples: list[str],
@@ -178,9 +182,6 @@ def void(
 
     def lit(text: str, lang: str | None = None) -> str:
         return str(ox.Literal(text, language=lang))
-
-    def typed(value: int) -> str:
-        return str(value)
 
     lines = [
         "@prefix void: <http://rdfs.org/ns/void#> .",
@@ -209,14 +210,18 @@ def void(
         )
         + " ;",
         "    dcterms:publisher [ a foaf:Organization ; foaf:name " + lit("gba-kg") + " ] ;",
-        f"    void:triples {typed(len(store))} ;",
-        f"    void:entities {typed(entities)} ;",
+        f"    void:triples {len(store)} ;",
+        f"    void:entities {described} ;",
         f"    void:uriSpace {lit(str(ID))} ;",
         "    void:vocabulary <https://w3id.org/gba-kg/ontology> ;",
         f"    void:rootResource {ref('index.html')} ;",
     ]
     for source in sources:
         lines.append(f"    dcterms:source <{source.iri}> ;")
+    for doc, count in sorted(classes, key=lambda c: c[0].thing.iri):
+        lines.append(
+            f"    void:classPartition [ void:class <{doc.thing.iri}> ; void:entities {count} ] ;"
+        )
     for example in examples:
         lines.append(f"    void:exampleResource <{example}> ;")
     if endpoint:
@@ -353,7 +358,8 @@ def write_site(
             "void.ttl",
             void(
                 store,
-                data.entities,
+                len(every),
+                data.classes,
                 data.sources,
                 dumps,
                 examples_of(store),

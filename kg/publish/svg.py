@@ -1,6 +1,7 @@
 """The small neighbourhood picture on an entity's page: the entity in the middle and the
-things it is linked with on one or two rings, drawn as inline SVG by the page template
-(no script, nothing fetched, the same bytes every time)."""
+things it is linked with in two curved columns, left and right, their names written
+outward so that no two names overlap. It is inline SVG drawn by the page template: no
+script, nothing fetched, the same bytes every time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 
 from kg.publish.model import Thing
 
-WIDTH, HEIGHT = 900, 440
+WIDTH = 900
+ROW = 30  # vertical space per name
 MAX_SHOWN = 32
 """At most this many neighbours are drawn; the page says how many more there are."""
 
@@ -19,10 +21,10 @@ class Spot:
     thing: Thing
     x: float
     y: float
-    anchor: str  # where its name goes: "start", "middle" or "end"
+    anchor: str  # where its name goes: "start" (right of the dot), "end" or "middle"
     dx: float
     dy: float
-    zh: str  # the name as drawn (cut to fit), the whole name is the spot's title
+    zh: str  # the name as drawn (cut to fit); the whole name is the spot's title
     en: str
 
 
@@ -39,25 +41,32 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _spot(thing: Thing, x: float, y: float, angle: float) -> Spot:
-    cos = math.cos(angle)
-    anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
-    dx = 0.0 if anchor == "middle" else (9.0 if cos > 0 else -9.0)
-    dy = 4.0 if anchor != "middle" else (18.0 if math.sin(angle) > 0 else -10.0)
-    return Spot(thing, x, y, anchor, dx, dy, _cut(thing.names.zh, 10), _cut(thing.names.en, 22))
-
-
 def picture(centre: Thing, neighbours: list[Thing]) -> Picture:
-    """Where each neighbour goes: evenly round a ring (two rings, alternating, past 12)."""
+    """Where each neighbour goes: the first half down the left, the rest down the right,
+    on arcs bowing away from the middle."""
     shown = neighbours[:MAX_SHOWN]
-    cx, cy = WIDTH / 2, HEIGHT / 2
+    left = shown[: (len(shown) + 1) // 2]
+    right = shown[len(left) :]
+    rows = max(len(left), 3)
+    height = rows * ROW + 60
+    cx, cy = WIDTH / 2, height / 2
     spots = []
-    two_rings = len(shown) > 12
-    for i, thing in enumerate(shown):
-        angle = 2 * math.pi * i / max(1, len(shown)) - math.pi / 2
-        scale = 0.62 if two_rings and i % 2 else 1.0
-        x = cx + math.cos(angle) * 300 * scale
-        y = cy + math.sin(angle) * 170 * scale
-        spots.append(_spot(thing, round(x, 1), round(y, 1), angle))
+    for side, things in ((-1, left), (1, right)):
+        for i, thing in enumerate(things):
+            y = cy + (i - (len(things) - 1) / 2) * ROW
+            bow = math.cos((y - cy) / (height / 2) * math.pi / 2)
+            x = cx + side * (150 + 90 * bow)
+            spots.append(
+                Spot(
+                    thing,
+                    round(x, 1),
+                    round(y, 1),
+                    "start" if side > 0 else "end",
+                    10.0 * side,
+                    4.0,
+                    _cut(thing.names.zh, 15),
+                    _cut(thing.names.en, 32),
+                )
+            )
     middle = Spot(centre, cx, cy, "middle", 0.0, 30.0, centre.names.zh, centre.names.en)
-    return Picture(WIDTH, HEIGHT, middle, spots, len(neighbours) - len(shown))
+    return Picture(WIDTH, int(height), middle, spots, len(neighbours) - len(shown))
