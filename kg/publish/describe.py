@@ -90,7 +90,8 @@ passages left out count as entities, as `kg build` counts them."""
 NAMES = (
     _HEAD
     + """CONSTRUCT {{ ?s a ?t ; rdfs:label ?l ; skos:altLabel ?a }} WHERE {{
-  {{ ?s a gba:Entity }} UNION {{ ?s a gba:Omission }} ?s a ?t . OPTIONAL {{ ?s rdfs:label ?l }} OPTIONAL {{ ?s skos:altLabel ?a }}
+  {{ ?s a gba:Entity }} UNION {{ ?s a gba:Omission }}
+  ?s a ?t . OPTIONAL {{ ?s rdfs:label ?l }} OPTIONAL {{ ?s skos:altLabel ?a }}
 }}"""
 )
 """The search index and the index's sources: every entity's classes and names."""
