@@ -147,9 +147,7 @@ class _Triples:
                     self.pointing[o.value].append(s)
         for values in (v for props in self.by.values() for v in props.values()):
             values.sort(key=str)
-        date, publisher = schema.property_for(DCTERMS.date), schema.property_for(DCTERMS.publisher)
-        self._date = str(date.iri) if date else ""
-        self._publisher = str(publisher.iri) if publisher else ""
+        self._date, self._publisher = _document_fields(schema)
         self._things: dict[str, Thing] = {}
         self._quotes: dict[str, Quote] = {}
 
@@ -273,6 +271,19 @@ class _Triples:
             return Thing(iri, self.names(iri))
         labels = prop.labels
         return Thing(iri, Names(labels.get("zh", prop.key), labels.get("en", prop.key)))
+
+
+_FIELDS: dict[int, tuple[Schema, tuple[str, str]]] = {}
+
+
+def _document_fields(schema: Schema) -> tuple[str, str]:
+    """The properties that give a source's date and publisher (looked up once per schema)."""
+    found = _FIELDS.get(id(schema))
+    if found is None or found[0] is not schema:
+        date, publisher = schema.property_for(DCTERMS.date), schema.property_for(DCTERMS.publisher)
+        fields = (str(date.iri) if date else "", str(publisher.iri) if publisher else "")
+        found = _FIELDS[id(schema)] = (schema, fields)
+    return found[1]
 
 
 def most_specific(schema: Schema, types: Iterable[str]) -> str:

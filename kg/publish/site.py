@@ -38,6 +38,7 @@ from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.publish import describe, render
 from kg.publish.model import EntityPage, Names, Thing, most_specific, page_of
+from kg.runtime.forked import in_two
 
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -286,12 +287,39 @@ class _Files:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.count = 0
+        self.folders: set[Path] = set()
 
     def write(self, name: str, data: bytes) -> None:
         path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if path.parent not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(path.parent)
+        with open(path, "wb") as f:
+            f.write(data)
         self.count += 1
+
+
+def _write_iris(
+    every: list[str], store: ox.Store, schema: Schema, links: render.Links, work: Path
+) -> list[str]:
+    """Write the description and the page of each IRI of `every`; what each page is."""
+    files = _Files(work)
+    kinds = []
+    for iri in every:
+        ident = iri[len(str(ID)) :]
+        description = _triples(store, describe.query_for(describe.DESCRIPTION, iri))
+        for fmt, suffix in describe.SUFFIXES.items():
+            files.write(f"id/{ident}.{suffix}", describe.serialize(description, fmt))
+        page = page_of(iri, _triples(store, describe.query_for(describe.PAGE, iri)), schema)
+        if isinstance(page, EntityPage):
+            files.write(f"id/{ident}/index.html", render.entity_page(page, links.at(2)))
+            kinds.append("page")
+        elif page is not None:
+            files.write(f"id/{ident}/index.html", render.redirect_page(page, links.at(2)))
+            kinds.append("redirect")
+        else:  # no triple has it as its subject: its description says so, and no page
+            raise UsageError(f"{iri}: in the graph but described by no triple")
+    return kinds
 
 
 def write_site(
@@ -308,24 +336,14 @@ def write_site(
     dumps = [name for name, _ in render.DUMPS if (build_dir / name).is_file()]
     explorer = build_dir / "network.html"
     links = render.Links(False, 0, tuple(dumps), False, explorer.is_file())
-    pages = redirects = classes = 0
     every = iris(store)
+    classes = 0
     with _whole(out) as work:
         files = _Files(work)
-        for iri in every:
-            ident = iri[len(str(ID)) :]
-            if not describe.IRI_ID.fullmatch(ident):
-                continue
-            description = _triples(store, describe.query_for(describe.DESCRIPTION, iri))
-            for fmt, suffix in describe.SUFFIXES.items():
-                files.write(f"id/{ident}.{suffix}", describe.serialize(description, fmt))
-            page = page_of(iri, _triples(store, describe.query_for(describe.PAGE, iri)), schema)
-            if isinstance(page, EntityPage):
-                files.write(f"id/{ident}/index.html", render.entity_page(page, links.at(2)))
-                pages += 1
-            elif page is not None:
-                files.write(f"id/{ident}/index.html", render.redirect_page(page, links.at(2)))
-                redirects += 1
+        # the IRIs' pages and descriptions, half of them in a forked helper on a second core
+        kinds = in_two(_write_iris, every, len(every) // 2, store, schema, links, work)
+        pages, redirects = kinds.count("page"), kinds.count("redirect")
+        files.count += 4 * len(every)
         docs = render.class_docs(schema)
         for name, doc in sorted(docs.items()):
             members = members_of(
