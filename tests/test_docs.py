@@ -56,9 +56,9 @@ def test_every_page_the_readme_links_exists_and_is_in_the_site_nav() -> None:
 
 
 def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tour = _block(README, "## A five-command tour", "sh")
+    tour = _block(README, "## A six-command tour", "sh")
     commands = [shlex.split(line.split("#", 1)[0]) for line in tour.splitlines()]
-    assert len(commands) == 5 and all(c[0] == "kg" for c in commands)
+    assert len(commands) == 6 and all(c[0] == "kg" for c in commands)
     (tmp_path / "data").symlink_to(ROOT / "data")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
@@ -69,6 +69,7 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         assert result.exit_code == 0, (args, result.output)
     assert (tmp_path / "build" / "rail-link.html").is_file()
     assert (tmp_path / "build" / "coverage.html").is_file()
+    assert (tmp_path / "build" / "web" / "id" / "gz-sz-hk-xrl" / "index.html").is_file()
 
 
 def test_the_cli_page_holds_the_real_help() -> None:
