@@ -27,6 +27,7 @@ def test_public_api_is_pinned() -> None:
         "query",
         "read_schema",
         "schema",
+        "site",
         "stats",
         "view",
         "watch",

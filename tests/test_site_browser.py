@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,40 @@ def test_class_index_and_ontology_pages_open(session: Session, site: Path) -> No
         page.goto((site / path).as_uri())
         assert page.locator("h1").count() == 1
     assert page.locator("section.term#City").count() == 1
+
+
+def test_served_pages_keep_to_their_csp_and_their_origin(browser: Browser, site: Path) -> None:
+    """The same pages from `kg serve`: under the endpoint's Content-Security-Policy header,
+    with every request to another origin aborted, nothing is refused or fails."""
+    from kg.sparql.serve import start_server
+
+    with start_server(site.parent / "build", port=0) as server:
+        origin = server.url.removesuffix("/sparql")
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        left: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(origin):
+                r.continue_()
+            else:
+                left.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(origin + "/id/shenzhen?lang=en")
+        assert page.inner_text("h1").strip() == "Shenzhen"
+        page.fill("#kg-search", "guang")
+        page.locator("#kg-found a").first.click()
+        page.wait_for_url(origin + "/id/guangzhou")
+        for path in ("/", "/class/City", "/ontology"):
+            page.goto(origin + path)
+            assert page.locator("h1").count() == 1
+        page.goto(origin + "/id/baiyun-airport--located-in--guangzhou")
+        assert page.url.endswith("/id/baiyun-airport#baiyun-airport--located-in--guangzhou")
+        assert page.locator("li.fact:target").count() == 1
+        context.close()
+    assert errors == [] and left == []
