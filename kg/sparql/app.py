@@ -135,8 +135,8 @@ class Endpoint:
             if reply.truncated:
                 headers["X-Kg-Truncated"] = reply.truncated
             return Response(reply.body, 200, headers, media_type=reply.media_type)
-        if reply.kind == "error":
-            return text_response(400, reply.detail)
+        if reply.kind == "error":  # one line: the engine's syntax errors come in several
+            return text_response(400, " ".join(reply.detail.split()))
         if reply.kind == "timeout":
             return text_response(
                 503,

@@ -146,7 +146,7 @@
     if (!line || line.charAt(0) === "<") {
       return status ? "HTTP " + status + ": the endpoint gave no reason" : "the endpoint could not be reached";
     }
-    return line.length > 500 ? line.slice(0, 500) + "\u2026" : line;
+    return line.length > 2000 ? line.slice(0, 2000) + "\u2026" : line;
   }
 
   function errorNode(error) {
