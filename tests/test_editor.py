@@ -149,9 +149,8 @@ def test_the_editor_page_has_a_strict_csp_and_no_inline_script(server: Server) -
     status, headers, body = request(server, "/query")
     page = body.decode("utf-8")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
-    csp = dict(
-        (part.split()[0], part.split()[1:]) for part in headers["content-security-policy"].split(";")
-    )
+    parts = [part.split() for part in headers["content-security-policy"].split(";")]
+    csp = {words[0]: words[1:] for words in parts}
     assert csp["default-src"] == ["'none'"] and csp["script-src"] == ["'self'"]
     assert csp["connect-src"] == ["'self'"] and csp["frame-ancestors"] == ["'none'"]
     assert not any("unsafe-inline" in s or "unsafe-eval" in s for v in csp.values() for s in v)
@@ -374,7 +373,8 @@ def test_the_language_switch_relabels_the_table_and_is_remembered(editor: Editor
     editor.open("zh")
     editor.run(CITIES_EN)
     assert "深圳" in {row[0]["label"] for row in editor.table()}
-    assert editor.page.is_visible("h1 [lang=zh-Hans]") and not editor.page.is_visible("h1 [lang=en]")
+    assert editor.page.is_visible("h1 [lang=zh-Hans]")
+    assert not editor.page.is_visible("h1 [lang=en]")
     editor.page.click("button[data-set-lang=en]")
     editor.page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.yasr a.kg-entity'))"
