@@ -108,7 +108,20 @@
   // YASR's table, with each cell built from nodes: its own cells are HTML strings
   var BaseTable = Yasr.plugins.table;
   BaseTable.defaults.openIriInNewWindow = false;
+  var CONTROLS_ZH = {
+    "Simple view": "\u7b80\u6d01\u89c6\u56fe", // 简洁视图
+    Ellipse: "\u7701\u7565\u957f\u6587\u672c", // 省略长文本
+    "Page size: ": "\u6bcf\u9875\u884c\u6570 ", // 每页行数
+  };
   class KgTable extends BaseTable {
+    drawControls() {
+      super.drawControls();
+      if (lang() !== "zh" || !this.tableControls) return;
+      Array.prototype.forEach.call(this.tableControls.querySelectorAll("span"), function (span) {
+        if (CONTROLS_ZH[span.textContent]) span.textContent = CONTROLS_ZH[span.textContent];
+      });
+      if (this.tableFilterField) this.tableFilterField.placeholder = "\u7b5b\u9009\u7ed3\u679c"; // 筛选结果
+    }
     getColumns() {
       return super.getColumns().map(function (column, index) {
         if (index === 0) return column; // the row number
@@ -248,6 +261,19 @@
     });
   }
 
+  // what the results below answer: the editor's query, or a saved question and its values
+  var caption = document.getElementById("kg-shown");
+  function describe(zh, en) {
+    caption.textContent = "";
+    [["zh-Hans", zh], ["en", en]].forEach(function (pair) {
+      var span = document.createElement("span");
+      span.setAttribute("lang", pair[0]);
+      span.textContent = pair[1];
+      caption.appendChild(span);
+    });
+    caption.hidden = false;
+  }
+
   var runningLine = document.getElementById("kg-running");
   function running(what) {
     runningLine.hidden = !what;
@@ -315,8 +341,22 @@
     ],
   });
 
+  // YASR's line above the table ("26 results in 0.04 seconds"), in Chinese on a zh page
+  var responseInfo = yasr.updateResponseInfo.bind(yasr);
+  yasr.updateResponseInfo = function () {
+    responseInfo();
+    if (lang() !== "zh" || !yasr.results || !yasr.dataElement) return;
+    var rows = yasr.results.getBindings();
+    var ms = yasr.results.getResponseTime();
+    var parts = [];
+    if (rows) parts.push("\u5171 " + rows.length + " \u884c"); // 共 N 行
+    if (ms) parts.push("\u7528\u65f6 " + ms / 1000 + " \u79d2"); // 用时 S 秒
+    if (parts.length) yasr.dataElement.textContent = parts.join(" \u00b7 ");
+  };
+
   yasqe.on("query", function () {
-    running(lang() === "zh" ? "查询" : "query");
+    running(lang() === "zh" ? "\u67e5\u8be2" : "query");
+    describe("\u7f16\u8f91\u5668\u4e2d\u7684\u67e5\u8be2", "The query in the editor"); // 编辑器中的查询
   });
   yasqe.on("queryResponse", function (_yasqe, response, duration) {
     show(response, duration);
@@ -348,6 +388,12 @@
       params.append(input.name, input.value.trim());
     });
     var url = "/queries/" + encodeURIComponent(name) + (params.toString() ? "?" + params : "");
+    var values = [];
+    params.forEach(function (value, key) {
+      values.push(key + "=" + value);
+    });
+    var given = values.length ? " \u00b7 " + values.join(", ") : "";
+    describe("\u5df2\u4fdd\u5b58\u7684\u95ee\u9898 " + name + given, "Saved question " + name + given); // 已保存的问题
     var started = Date.now();
     var mine = ++shown;
     running(name);
