@@ -295,6 +295,8 @@ def test_the_editor_loads_offline_and_runs_a_saved_question_typed_into_its_form(
         assert shown[1]["label"] == names[want[1].value]  # the entity's label, in English
         assert shown[2]["text"].startswith(want[2].value)  # a literal, as text
     assert "Shenzhen\u2013Zhongshan Link" in {r[1]["label"] for r in rows}
+    caption = editor.page.inner_text("#kg-shown")
+    assert caption == "Saved question links-of-place \u00b7 place=zhongshan"
 
 
 def test_a_query_typed_without_prefix_lines_runs_and_shows_a_table(
@@ -326,6 +328,24 @@ def test_prefix_completion_offers_the_endpoints_prefixes(editor: Editor) -> None
     hints = editor.page.locator(".CodeMirror-hints li").all_inner_texts()
     assert hints[:2] == [f"gba: <{PREFIXES['gba']}>", f"gbr: <{PREFIXES['gbr']}>"]
     editor.page.keyboard.press("Escape")
+
+
+def test_properties_and_classes_of_the_graph_complete(editor: Editor) -> None:
+    editor.open("en")
+    editor.page.evaluate("() => window.kgEditor.yasqe.setValue('')")
+    editor.page.click(".yasqe .CodeMirror-code")
+    editor.page.keyboard.type("SELECT * WHERE { ?thing gba:coBu")
+    editor.page.keyboard.press("Control+Space")
+    editor.page.wait_for_selector(".CodeMirror-hints li")
+    assert editor.page.locator(".CodeMirror-hints li").all_inner_texts() == ["gba:coBuiltBy"]
+    editor.page.keyboard.press("Enter")
+    editor.page.keyboard.type(" ?city . ?city a gba:Cit")
+    editor.page.keyboard.press("Control+Space")
+    editor.page.wait_for_selector(".CodeMirror-hints li")
+    assert "gba:City" in editor.page.locator(".CodeMirror-hints li").all_inner_texts()
+    editor.page.keyboard.press("Enter")
+    text = editor.page.evaluate("() => window.kgEditor.yasqe.getValue()")
+    assert text == "SELECT * WHERE { ?thing gba:coBuiltBy ?city . ?city a gba:City"
 
 
 @pytest.mark.parametrize(
@@ -369,10 +389,14 @@ def test_a_saved_questions_text_opens_in_the_editor(editor: Editor) -> None:
     assert text == (ROOT / "queries" / "co-built.rq").read_text(encoding="utf-8")
 
 
-def test_the_language_switch_relabels_the_table_and_is_remembered(editor: Editor) -> None:
+def test_the_language_switch_relabels_the_table_and_is_remembered(
+    editor: Editor, build_dir: Path
+) -> None:
     editor.open("zh")
     editor.run(CITIES_EN)
     assert "深圳" in {row[0]["label"] for row in editor.table()}
+    count = len(kg.query(CITIES_EN, build_dir=build_dir).rows)
+    assert editor.page.inner_text(".yasr_response_chip").startswith(f"共 {count} 行")
     assert editor.page.is_visible("h1 [lang=zh-Hans]")
     assert not editor.page.is_visible("h1 [lang=en]")
     editor.page.click("button[data-set-lang=en]")
@@ -381,6 +405,7 @@ def test_the_language_switch_relabels_the_table_and_is_remembered(editor: Editor
         ".some(a => a.textContent === 'Shenzhen')"
     )
     assert editor.page.evaluate("() => localStorage.getItem('gba-kg-lang')") == "en"
+    assert editor.page.inner_text(".yasr_response_chip").startswith(f"{count} results")
     assert editor.page.url.endswith("/query?lang=en")
     editor.page.goto(editor.origin + "/query")  # no ?lang=: the stored choice
     editor.page.wait_for_function("window.kgEditor && window.kgEditor.ready")

@@ -303,10 +303,61 @@
     })
   );
 
+  // properties and classes from this graph (YASQE's own ask an outside service, LOV): one
+  // query each, when the editor starts; typing gba:co and Ctrl+Space completes gba:coBuiltBy
+  function terms(query, name) {
+    return function () {
+      return fetch(ENDPOINT, {
+        method: "POST",
+        headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
+        body: query,
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (answer) {
+          return ((answer && answer.results && answer.results.bindings) || [])
+            .map(function (row) {
+              return row[name];
+            })
+            .filter(function (term) {
+              return term && term.type === "uri";
+            })
+            .map(function (term) {
+              return term.value;
+            })
+            .sort();
+        })
+        .catch(function () {
+          return []; // no completion; the editor works without it
+        });
+    };
+  }
+  Yasqe.forkAutocompleter(
+    "property",
+    {
+      name: "kgProperties",
+      bulk: true,
+      persistenceId: null,
+      get: terms("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", "p"),
+    },
+    false
+  );
+  Yasqe.forkAutocompleter(
+    "class",
+    {
+      name: "kgClasses",
+      bulk: true,
+      persistenceId: null,
+      get: terms("SELECT DISTINCT ?c WHERE { ?s a ?c }", "c"),
+    },
+    false
+  );
+
   var yasqe = new Yasqe(document.getElementById("yasqe"), {
     value: config.example,
     persistenceId: "gba-kg-editor-query",
-    autocompleters: ["prefixes", "variables"], // no LOV look-ups: nothing leaves this endpoint
+    autocompleters: ["prefixes", "variables", "kgProperties", "kgClasses"], // no LOV look-ups
     editorHeight: "260px",
     requestConfig: {
       endpoint: ENDPOINT,
