@@ -94,7 +94,7 @@ def read_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
         if not path.is_file() or path.suffix not in MEDIA_TYPES or path.name.startswith("."):
             continue
         body = path.read_bytes()
-        packed = gzip.compress(body, compresslevel=9, mtime=0)
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         files[path.relative_to(folder).as_posix()] = StaticFile(
             body, packed if len(packed) < len(body) * 0.9 else None, MEDIA_TYPES[path.suffix], etag
