@@ -109,6 +109,7 @@ def test_static_files_have_their_media_type_etag_and_cache_headers(server: Serve
         ("/static/editor.css", "text/css; charset=utf-8"),
         ("/static/yasgui/LICENSE", "text/plain; charset=utf-8"),
         ("/static/yasgui/VERSION.json", "application/json"),
+        ("/static/favicon.svg", "image/svg+xml"),
     ]:
         status, headers, _ = request(server, path)
         assert (status, headers["content-type"]) == (200, media), path
@@ -297,6 +298,25 @@ def test_the_editor_loads_offline_and_runs_a_saved_question_typed_into_its_form(
     assert "Shenzhen\u2013Zhongshan Link" in {r[1]["label"] for r in rows}
     caption = editor.page.inner_text("#kg-shown")
     assert caption == "Saved question links-of-place \u00b7 place=zhongshan"
+
+
+def test_a_graph_answer_shows_as_a_table_with_labels_and_ask_as_its_answer(
+    editor: Editor,
+) -> None:
+    editor.open("en")
+    editor.run("DESCRIBE gbr:shenzhen")
+    editor.page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.yasr a.kg-entity'))"
+        ".some(a => a.textContent === 'Guangzhou')"
+    )
+    rows = editor.table()
+    assert {row[0]["label"] for row in rows} == {"Shenzhen"}
+    assert {"rdfs:label", "gba:linkedWith", "prov:wasDerivedFrom"} <= {r[1]["text"] for r in rows}
+    evidence = [r[2] for r in rows if r[1]["text"] == "prov:wasDerivedFrom"]
+    assert evidence and all(e["text"].startswith("gbr:") and e["link"] is None for e in evidence)
+    editor.run("ASK { gbr:shenzhen a gba:City }")
+    editor.page.wait_for_selector(".yasr .booleanResult")
+    assert editor.page.inner_text(".yasr .booleanResult").strip().lower() == "true"
 
 
 def test_a_query_typed_without_prefix_lines_runs_and_shows_a_table(

@@ -32,6 +32,7 @@ MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".json": "application/json",
+    ".svg": "image/svg+xml",
     "": "text/plain; charset=utf-8",  # LICENSE
 }
 """What is served from `static/`, by file suffix; a file of any other kind is not served."""

@@ -86,7 +86,8 @@
       }
       link.className = "iri";
       link.textContent = shorten(term.value);
-      if (/^https?:\/\//i.test(term.value)) {
+      // the graph's other nodes (evidence, selectors) have no page: no link for them
+      if (/^https?:\/\//i.test(term.value) && term.value.indexOf(ENTITY) !== 0) {
         link.href = term.value;
         link.rel = "noopener noreferrer";
       }
@@ -257,7 +258,15 @@
       }
     }
     return labelled.then(function () {
-      if (mine === shown) yasr.setResponse(response, duration);
+      if (mine !== shown) return;
+      yasr.setResponse(response, duration);
+      // a graph (CONSTRUCT, DESCRIBE) is read by YASR: its entities' labels come after
+      var bindings = yasr.results && yasr.results.getBindings();
+      var more = bindings ? unlabelled({ results: { bindings: bindings } }) : [];
+      if (!more.length) return;
+      return fetchLabels(more).then(function () {
+        if (mine === shown) yasr.draw();
+      });
     });
   }
 
