@@ -5,12 +5,18 @@ aborted."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import http.client
+import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +88,78 @@ def test_the_inline_styles_allowed_by_hash_are_the_ones_yasgui_writes() -> None:
     assert "`*{cursor:`+n.opt.dragCursor+`!important}`" in bundle
     assert "dragCursor:`col-resize`" in bundle
     assert all(f"style='{s}'" in bundle for s in INLINE_STYLE_ATTRIBUTES)
+
+
+FAKE_NPM = """#!/usr/bin/env python3
+import json, os, shutil, sys
+args = sys.argv[1:]
+if args[0] == "view":
+    print(json.dumps({"dist.integrity": os.environ["FAKE_INTEGRITY"], "version": "9.9.9"}))
+elif args[0] == "pack":
+    shutil.copy(os.environ["FAKE_TARBALL"], args[args.index("--pack-destination") + 1])
+    print(json.dumps([{"filename": os.path.basename(os.environ["FAKE_TARBALL"])}]))
+"""
+
+
+def _tarball(path: Path, files: dict[str, bytes]) -> bytes:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path.read_bytes()
+
+
+def test_update_yasgui_copies_a_release_only_when_it_matches_the_registrys_integrity(
+    tmp_path: Path,
+) -> None:
+    # the script in a copy of the tree, with an `npm` that answers like the registry
+    tree = tmp_path / "tree"
+    (tree / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "update-yasgui", tree / "scripts" / "update-yasgui")
+    target = tree / "kg" / "sparql" / "static" / "yasgui"
+    target.mkdir(parents=True)
+    (target / "LICENSE").write_text("The MIT License (MIT)\n", encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text(FAKE_NPM, encoding="utf-8")
+    (bin_dir / "npm").chmod(0o755)
+    files = {
+        "package.json": b'{"name": "@zazuko/yasgui", "license": "MIT"}',
+        "build/yasgui.min.js": b"var Yasgui = 1;",
+        "build/yasgui.min.css": b".yasgui{}",
+    }
+    data = _tarball(tmp_path / "zazuko-yasgui-9.9.9.tgz", files)
+    good = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_TARBALL": str(tmp_path / "zazuko-yasgui-9.9.9.tgz"),
+    }
+
+    def run(*args: str, integrity: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(tree / "scripts" / "update-yasgui"), *args],
+            env={**env, "FAKE_INTEGRITY": integrity},
+            capture_output=True,
+            text=True,
+        )
+
+    tampered = good[:-6] + ("AAAA==" if not good.endswith("AAAA==") else "BBBB==")
+    done = run("9.9.9", integrity=tampered)
+    assert done.returncode == 1 and "is not the registry's" in done.stderr
+    assert sorted(p.name for p in target.iterdir()) == ["LICENSE"]  # nothing copied
+    done = run("9.9.9", integrity=good)
+    assert done.returncode == 0, done.stderr
+    assert (target / "yasgui.min.js").read_bytes() == files["build/yasgui.min.js"]
+    record = json.loads((target / "VERSION.json").read_text(encoding="utf-8"))
+    assert (record["version"], record["integrity"], record["licence"]) == ("9.9.9", good, "MIT")
+    assert record["sha256"]["yasgui.min.css"] == hashlib.sha256(b".yasgui{}").hexdigest()
+    assert run("--check", integrity=good).returncode == 0
+    (target / "yasgui.min.js").write_bytes(b"var Yasgui = 2;")
+    done = run("--check", integrity=good)
+    assert done.returncode == 1 and "yasgui.min.js does not match" in done.stderr
+    assert run(integrity=good).returncode == 1  # no version given
 
 
 # --- the static route -------------------------------------------------------------------------
