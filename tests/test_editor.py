@@ -477,6 +477,13 @@ def test_a_bad_parameter_shows_the_endpoints_one_line(editor: Editor, server: Se
     assert editor.error_line() == body.decode("utf-8").strip()
 
 
+def test_a_query_in_the_address_opens_in_the_editor(editor: Editor) -> None:
+    query = "ASK { gbr:shenzhen a gba:City }"
+    editor.page.goto(f"{editor.origin}/query?lang=en&query={quote(query)}")
+    editor.page.wait_for_function("window.kgEditor && window.kgEditor.ready")
+    assert editor.page.evaluate("() => window.kgEditor.yasqe.getValue()") == query
+
+
 def test_a_saved_questions_text_opens_in_the_editor(editor: Editor) -> None:
     editor.open("en")
     editor.page.click("#q-co-built summary")
