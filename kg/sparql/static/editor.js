@@ -274,13 +274,13 @@
   var caption = document.getElementById("kg-shown");
   function describe(zh, en) {
     caption.textContent = "";
+    caption.classList.remove("kg-idle");
     [["zh-Hans", zh], ["en", en]].forEach(function (pair) {
       var span = document.createElement("span");
       span.setAttribute("lang", pair[0]);
       span.textContent = pair[1];
       caption.appendChild(span);
     });
-    caption.hidden = false;
   }
 
   var runningLine = document.getElementById("kg-running");
