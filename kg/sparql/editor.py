@@ -92,7 +92,8 @@ def read_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
     """Every servable file under `folder`, by its path relative to it (`yasgui/yasgui.min.js`)."""
     files: dict[str, StaticFile] = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix not in MEDIA_TYPES or path.name.startswith("."):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or not path.is_file() or path.suffix not in MEDIA_TYPES:
             continue
         body = path.read_bytes()
         packed = gzip.compress(body, compresslevel=6, mtime=0)
@@ -108,16 +109,18 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
     >>> accepts_gzip("gzip, deflate, br"), accepts_gzip("br"), accepts_gzip("gzip;q=0")
     (True, False, False)
+    >>> accepts_gzip("br, *;q=0.5"), accepts_gzip("gzip; q=0.8"), accepts_gzip("*, gzip;q=0")
+    (True, True, False)
     """
+    weights: dict[str, float] = {}
     for part in accept_encoding.lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() in ("gzip", "*"):
-            q = params.strip().removeprefix("q=").strip()
-            try:
-                return not q or float(q) > 0
-            except ValueError:
-                return False
-    return False
+        coding, *params = (p.strip() for p in part.split(";"))
+        q = next((p[2:].strip() for p in params if p.startswith("q=")), "1")
+        try:
+            weights[coding] = float(q)
+        except ValueError:
+            weights[coding] = 0.0
+    return weights.get("gzip", weights.get("*", 0.0)) > 0  # gzip named decides over *
 
 
 EXAMPLE = (
