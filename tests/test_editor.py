@@ -477,6 +477,32 @@ def test_a_bad_parameter_shows_the_endpoints_one_line(editor: Editor, server: Se
     assert editor.error_line() == body.decode("utf-8").strip()
 
 
+def test_the_table_filter_finds_an_entity_by_its_label(editor: Editor) -> None:
+    editor.open("en")
+    editor.run(CITIES_EN)
+    assert len(editor.table()) > 5
+    editor.page.locator(".yasr .tableFilter").press_sequentially("Shenz")
+    editor.page.wait_for_function(
+        "() => document.querySelectorAll('.yasr table.dataTable tbody tr').length === 1"
+    )
+    assert [row[0]["label"] for row in editor.table()] == ["Shenzhen"]
+
+
+def test_a_syntax_error_is_marked_in_the_editor_with_its_tooltip_under_the_csp(
+    editor: Editor,
+) -> None:
+    editor.open("en")
+    editor.page.evaluate("() => window.kgEditor.yasqe.setValue('SELECT * WHERE { ?s ?p ?o . ) }')")
+    editor.page.hover(".yasqe .parseErrorIcon")
+    tooltip = editor.page.locator(".yasqe .yasqe_tooltip")
+    tooltip.wait_for()
+    assert tooltip.inner_text().startswith("This line is invalid. Expected:")
+    underline = tooltip.locator("strong").first.evaluate(
+        "e => getComputedStyle(e).textDecorationLine"
+    )
+    assert underline == "underline"  # its style attribute is allowed by its hash
+
+
 def test_a_query_in_the_address_opens_in_the_editor(editor: Editor) -> None:
     query = "ASK { gbr:shenzhen a gba:City }"
     editor.page.goto(f"{editor.origin}/query?lang=en&query={quote(query)}")
