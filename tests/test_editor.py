@@ -503,6 +503,19 @@ def test_a_syntax_error_is_marked_in_the_editor_with_its_tooltip_under_the_csp(
     assert underline == "underline"  # its style attribute is allowed by its hash
 
 
+def test_the_last_query_is_kept_across_a_reload(editor: Editor) -> None:
+    editor.open("en")
+    editor.run(CITIES_EN)
+    editor.table()
+    editor.page.reload()
+    editor.page.wait_for_function("window.kgEditor && window.kgEditor.ready")
+    assert editor.page.evaluate("() => window.kgEditor.yasqe.getValue()") == CITIES_EN
+    editor.page.evaluate("() => window.kgEditor.yasqe.setValue('ASK {}')")  # not run
+    editor.page.reload()
+    editor.page.wait_for_function("window.kgEditor && window.kgEditor.ready")
+    assert editor.page.evaluate("() => window.kgEditor.yasqe.getValue()") == "ASK {}"
+
+
 def test_a_query_in_the_address_opens_in_the_editor(editor: Editor) -> None:
     query = "ASK { gbr:shenzhen a gba:City }"
     editor.page.goto(f"{editor.origin}/query?lang=en&query={quote(query)}")

@@ -414,7 +414,13 @@
     if (parts.length) yasr.dataElement.textContent = parts.join(" \u00b7 ");
   };
 
+  // the query is kept in the browser's storage when it runs and when the page goes (YASQE
+  // itself keeps it only when the editor loses the focus)
+  window.addEventListener("pagehide", function () {
+    yasqe.saveQuery();
+  });
   yasqe.on("query", function () {
+    yasqe.saveQuery();
     running(lang() === "zh" ? "\u67e5\u8be2" : "query");
     describe("\u7f16\u8f91\u5668\u4e2d\u7684\u67e5\u8be2", "The query in the editor"); // 编辑器中的查询
   });
