@@ -33,13 +33,13 @@ run: $(BIN)/kg ## create .venv with the runtime dependencies only, build data/ i
 build: run ## same as run
 
 lint: setup ## ruff lint and format check, and the import layers of kg/ (ARCHITECTURE.md)
-	$(BIN)/ruff check kg tests bench
-	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/ruff check kg tests bench scripts/update-yasgui
+	$(BIN)/ruff format --check kg tests bench scripts/update-yasgui
 	$(BIN)/lint-imports
 
 fmt: setup ## apply ruff fixes and formatting
-	$(BIN)/ruff check --fix kg tests bench
-	$(BIN)/ruff format kg tests bench
+	$(BIN)/ruff check --fix kg tests bench scripts/update-yasgui
+	$(BIN)/ruff format kg tests bench scripts/update-yasgui
 
 typecheck: setup ## mypy --strict on kg/
 	$(BIN)/mypy

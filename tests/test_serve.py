@@ -114,12 +114,13 @@ def test_saved_questions_are_listed_and_run_with_bound_parameters(server: Server
     assert status == 400 and b"declares no parameter 'city'" in body
 
 
-def test_the_page_has_a_query_box_and_the_saved_questions(server: Server) -> None:
-    status, headers, body = request(server, "GET", "/query")
+def test_the_front_page_is_the_index_and_leads_to_the_editor(server: Server) -> None:
+    status, headers, body = request(server, "GET", "/")
     page = body.decode("utf-8")
-    assert status == 200 and "Content-Security-Policy" in page
-    assert '<form action="/sparql"' in page and "/queries/metrics?format=json" in page
-    assert "?city a gba:City" in page and "<script" not in page
+    assert status == 200 and "script-src 'self'" in headers["content-security-policy"]
+    assert 'href="/query"' in page and 'href="/class/City"' in page and "metrics" in page
+    status, headers, body = request(server, "GET", "/query")
+    assert status == 200 and "script-src 'self'" in headers["content-security-policy"]
 
 
 def test_cors_for_browser_clients(server: Server) -> None:

@@ -1,7 +1,8 @@
 """The endpoint's requests and answers: a Starlette application over the worker pool.
 
-Routes: `/` (a query page), `/sparql` (the SPARQL 1.1 Protocol, GET and POST), `/queries`
-(the saved questions as JSON) and `/queries/NAME?PARAM=VALUE`. Everything the endpoint does
+Routes: `/` (a query page), `/query` (the query editor, YASGUI), `/static/...` (its files),
+`/sparql` (the SPARQL 1.1 Protocol, GET and POST), `/queries` (the saved questions as JSON)
+and `/queries/NAME?PARAM=VALUE`. Everything the endpoint does
 not run is refused with a 4xx and a one-line reason before any worker sees it; every answer
 carries a status and a message, and a 500 is only ever our bug (logged with its traceback
 here, never sent to the client).
@@ -19,7 +20,6 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -33,6 +33,7 @@ from kg.pipeline.questions import Question, parse_question
 from kg.publish import describe, render
 from kg.publish.model import EntityPage, Redirect, page_of
 from kg.publish.site import explorer_with_pages, index_data, members_of, names_index, search_script
+from kg.sparql.editor import CACHE_CONTROL, CSP, accepts_gzip, read_static, render_editor
 from kg.sparql.query import saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 from kg.sparql.text import refusal, shape_of
@@ -86,7 +87,8 @@ class Endpoint:
         self.limits = limits
         self.saved = saved_questions(queries_dir)
         self.pool = Pool(build_dir, limits)
-        self.page = _page(self)
+        self.editor = render_editor(self.saved)
+        self.static = read_static()
         self.answers = Answers(limits.cache_bytes)
         page = build_dir / "network.html"
         self.explorer = (
@@ -139,8 +141,8 @@ class Endpoint:
             if reply.truncated:
                 headers["X-Kg-Truncated"] = reply.truncated
             return Response(reply.body, 200, headers, media_type=reply.media_type)
-        if reply.kind == "error":
-            return text_response(400, reply.detail)
+        if reply.kind == "error":  # one line: the engine's syntax errors come in several
+            return text_response(400, " ".join(reply.detail.split()))
         if reply.kind == "timeout":
             return text_response(
                 503,
@@ -301,6 +303,7 @@ async def saved_list(request: Request) -> Response:
             "description": q.description,
             "params": [asdict(p) for p in q.params],
             "url": f"/queries/{name}",
+            "text": q.text,
         }
         for name, q in sorted(endpoint.saved.items())
     ]
@@ -524,9 +527,32 @@ async def explorer(request: Request) -> Response:
     return Response(endpoint.explorer, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
 
 
-async def page(request: Request) -> Response:
+async def editor(request: Request) -> Response:
     endpoint: Endpoint = request.app.state.endpoint
-    return Response(endpoint.page, 200, _COMMON_HEADERS, media_type="text/html; charset=utf-8")
+    headers = {**_COMMON_HEADERS, "Content-Security-Policy": CSP, "Cache-Control": "no-cache"}
+    return Response(endpoint.editor, 200, headers, media_type="text/html; charset=utf-8")
+
+
+async def static(request: Request) -> Response:
+    """A file of kg/sparql/static/ by its path; anything that is not one of them is a 404."""
+    endpoint: Endpoint = request.app.state.endpoint
+    name = request.path_params["path"]
+    found = endpoint.static.get(name)
+    if found is None:
+        raise RefusedError(404, "no such file under /static/")
+    headers = {
+        **_COMMON_HEADERS,
+        "ETag": found.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+    }
+    if found.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(b"", 304, headers)
+    body = found.body
+    if found.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding", "")):
+        body = found.gzipped
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, 200, headers, media_type=found.media_type)
 
 
 _PREFLIGHT = Response(
@@ -548,7 +574,8 @@ def create_app(endpoint: Endpoint) -> ASGIApp:
         routes=[
             Route("/", index, methods=read),
             Route("/index.html", index, methods=read),
-            Route("/query", page, methods=read),
+            Route("/query", editor, methods=read),
+            Route("/static/{path:path}", static, methods=read),
             Route("/sparql", sparql, methods=[*read, "POST"]),
             Route("/queries", saved_list, methods=read),
             Route("/queries/{name}", saved_run, methods=read),
@@ -601,7 +628,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return text_response(404, "no such page: try /sparql, /queries or /")
+    return text_response(404, "no such page: try /sparql, /query, /queries or /")
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
@@ -636,26 +663,3 @@ def _choose_format(accept: str, explicit: str | None) -> str:
 def _is_graph_query(text: str) -> bool:
     words = shape_of(text).keywords
     return bool(words & {"CONSTRUCT", "DESCRIBE"}) and not words & {"SELECT", "ASK"}
-
-
-_EXAMPLE = (
-    "SELECT ?city ?label WHERE {\n  ?city a gba:City ;\n        rdfs:label ?label .\n} LIMIT 20"
-)
-
-
-def _page(endpoint: Endpoint) -> bytes:
-    """A small page: a query box and the saved questions, rendered with autoescaping."""
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(default=True),
-    )
-    return (
-        env.get_template("endpoint.html")
-        .render(
-            example=_EXAMPLE,
-            formats=list(RESULT_FORMATS),
-            saved=sorted(endpoint.saved.items()),
-            limits=sorted(asdict(endpoint.limits).items()),
-        )
-        .encode("utf-8")
-    )

@@ -73,11 +73,27 @@ def run_question(
     return collect(result, max_rows)
 
 
+_CHAR_CLASS = re.compile(r"\['(?:\\.|[^'\\])*'(?:[^\]'\"]|'(?:\\.|[^'\\])*')*\]")
+"""A character class in the parser's "expected one of" list (`['A' ..= 'Z' | 'a' ..= 'z' |
+…]`): the characters a name may hold, spelt as Unicode ranges over several lines."""
+
+
+def _readable(error: str) -> str:
+    """The parser's error in one line, its character classes named, not listed.
+
+    >>> _readable("expected one of ',', ['0' ..= '9' | '-'], ['_'],\\n [_]")
+    "expected one of ',', a name character, any character"
+    """
+    error = _CHAR_CLASS.sub("a name character", " ".join(error.split()))
+    error = re.sub(r"a name character(?:, a name character)+", "a name character", error)
+    return error.replace("[_]", "any character")
+
+
 def _syntax_message(name: str, text: str, error: str) -> str:
-    """The parser's error; in one line for an undeclared prefix (the parser dumps its
-    grammar there and does not name the prefix)."""
+    """The parser's error in one line; for an undeclared prefix, one naming it (the parser
+    dumps its grammar there and does not name the prefix)."""
     if "Prefix not found" not in error:
-        return f"SPARQL syntax error in '{name}': {error}"
+        return f"SPARQL syntax error in '{name}': {_readable(error)}"
     code = code_of(text)
     declared = {p.lower() for p in _DECLARED.findall(code)}
     used = [p for p in _USED.findall(code) if p.lower() != "prefix"]
