@@ -41,7 +41,7 @@ def test_the_wheel_carries_what_kg_reads(wheel: Path) -> None:
         "kg/sparql/templates/query.html",
         "kg/sparql/static/editor.js",
         "kg/sparql/static/editor.css",
-        "kg/sparql/static/lang.js",
+        "kg/publish/static/lang.js",
         "kg/sparql/static/yasgui/LICENSE",
         "kg/sparql/static/yasgui/VERSION.json",
         "kg/sparql/static/yasgui/yasgui.min.js",

@@ -1,48 +1,32 @@
-// gba-kg pages: the language switch and the search box. No data is ever written as markup:
+// gba-kg pages: the language switch (lang.js chooses and keeps the language) and the search
+// box. No data is ever written as markup:
 // names go into the page with textContent only.
 (function () {
   "use strict";
-  var KEY = "gba-kg-lang";
   var html = document.documentElement;
   var root = html.getAttribute("data-root") || "";
   var served = html.getAttribute("data-served") === "1";
 
-  function stored() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
-  function store(lang) { try { localStorage.setItem(KEY, lang); } catch (e) { /* file:// may refuse */ } }
-
-  function chosen() {
-    var asked = new URLSearchParams(location.search).get("lang");
-    if (asked === "zh" || asked === "en") return asked;
-    var kept = stored();
-    if (kept === "zh" || kept === "en") return kept;
-    var browser = (navigator.languages && navigator.languages[0]) || navigator.language || "zh";
-    return /^zh/i.test(browser) ? "zh" : "en";
-  }
-
-  function apply(lang) {
-    html.setAttribute("data-lang", lang);
-    html.setAttribute("lang", lang === "zh" ? "zh-Hans" : "en");
+  // lang.js has chosen the language; links into the explorer carry it along
+  function keepLang(lang) {
     document.querySelectorAll("a[data-keep-lang]").forEach(function (a) {
       var href = a.getAttribute("href").replace(/([#&])lang=(zh|en)/, "").replace(/#$/, "");
       a.setAttribute("href", href + (href.indexOf("#") >= 0 ? "&" : "#") + "lang=" + lang);
     });
   }
 
-  html.setAttribute("data-lang", chosen());  // before the page is drawn: no flash of the other language
-
   function entityLink(id) {
     return served ? "/id/" + id : root + "id/" + id + "/index.html";
   }
 
   function setUp() {
-    apply(html.getAttribute("data-lang"));
+    keepLang(html.getAttribute("data-lang"));
+    document.addEventListener("gba-kg-lang", function (e) { keepLang(e.detail); });
     var button = document.getElementById("kg-lang");
     if (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
-        var lang = html.getAttribute("data-lang") === "zh" ? "en" : "zh";
-        store(lang);
-        apply(lang);
+        window.gbaKgSetLang(html.getAttribute("data-lang") === "zh" ? "en" : "zh");
       });
     }
     var items = window.GBA_KG_SEARCH;
