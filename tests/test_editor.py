@@ -187,7 +187,8 @@ def test_static_files_have_their_media_type_etag_and_cache_headers(server: Serve
         ("/static/editor.css", "text/css; charset=utf-8"),
         ("/static/yasgui/LICENSE", "text/plain; charset=utf-8"),
         ("/static/yasgui/VERSION.json", "application/json"),
-        ("/static/favicon.svg", "image/svg+xml"),
+        ("/assets/favicon.svg", "image/svg+xml"),
+        ("/assets/lang.js", "text/javascript; charset=utf-8"),
     ]:
         status, headers, _ = request(server, path)
         assert (status, headers["content-type"]) == (200, media), path

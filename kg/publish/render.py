@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-ASSETS = ("site.css", "lang.js", "site.js")
+ASSETS = ("site.css", "lang.js", "site.js", "favicon.svg")
 """The files every page loads (`STATIC`), served at `/assets/NAME` and copied to
 `OUT/assets/NAME` by `kg site`; `lang.js` (the language a page is shown in) is the query
 editor's too."""

@@ -482,7 +482,11 @@ async def search_index(request: Request) -> Response:
     return response
 
 
-_ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_ASSET_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 async def asset(request: Request) -> Response:
