@@ -117,11 +117,19 @@ class Links:
 
 
 @cache
-def environment() -> Environment:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+def environment(*more: Path) -> Environment:
+    """The pages' Jinja environment; templates in the folders `more` come first and may
+    extend `base.html` (the query editor of `kg serve` does)."""
+    from jinja2 import (
+        ChoiceLoader,
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
 
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=ChoiceLoader([FileSystemLoader(folder) for folder in (*more, TEMPLATES)]),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

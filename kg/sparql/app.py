@@ -87,7 +87,6 @@ class Endpoint:
         self.limits = limits
         self.saved = saved_questions(queries_dir)
         self.pool = Pool(build_dir, limits)
-        self.editor = render_editor(self.saved)
         self.static = read_static()
         self.answers = Answers(limits.cache_bytes)
         page = build_dir / "network.html"
@@ -98,6 +97,7 @@ class Endpoint:
         self.schema: Schema = read_schema()
         self.dumps = {name for name, _ in render.DUMPS if (build_dir / name).is_file()}
         self.links = render.Links(True, 0, tuple(sorted(self.dumps)), True, page.is_file())
+        self.editor = render_editor(self.saved, self.links)
         self._ontology = ox.parse(
             path=str(default_ontology_dir() / "gba.ttl"), format=ox.RdfFormat.TURTLE
         )

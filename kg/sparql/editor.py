@@ -20,10 +20,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from kg.namespaces import ID, PREFIXES
 from kg.pipeline.questions import Question
+from kg.publish.render import Links, environment
 
 STATIC_DIR = Path(__file__).parent / "static"
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -130,13 +129,11 @@ EXAMPLE = (
 """The editor's first query: no PREFIX lines, the endpoint declares them."""
 
 
-def render_editor(saved: dict[str, Question]) -> bytes:
+def render_editor(saved: dict[str, Question], links: Links) -> bytes:
     """The editor page: the saved questions with a form per declared parameter; the
     configuration editor.js reads (prefixes, the entity namespace, the example) as a JSON data
     block, never as a script."""
-    env = Environment(
-        loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True)
-    )
+    env = environment(_TEMPLATES)
     config = {"prefixes": PREFIXES, "entityBase": str(ID), "example": EXAMPLE}
     return (
         env.get_template("query.html")
@@ -148,6 +145,8 @@ def render_editor(saved: dict[str, Question]) -> bytes:
             .replace("&", "\\u0026"),
             saved=sorted(saved.items()),
             version=_yasgui_version(),
+            links=links,
+            csp=None,
         )
         .encode("utf-8")
     )
