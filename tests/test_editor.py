@@ -386,6 +386,16 @@ def test_the_editor_loads_offline_and_runs_a_saved_question_typed_into_its_form(
     assert caption == "Saved question links-of-place \u00b7 place=zhongshan"
 
 
+def test_the_index_opens_a_saved_questions_form_in_the_editor(editor: Editor) -> None:
+    editor.page.goto(f"{editor.origin}/?lang=en")
+    editor.page.click('a[href="/query#q-links-of-place"]')
+    editor.page.wait_for_url("**/query#q-links-of-place")
+    editor.page.wait_for_selector("#q-links-of-place[open]")
+    form = editor.page.locator('form[data-name="links-of-place"]')
+    assert form.locator('input[name="place"]').is_visible()
+    assert not editor.page.locator('form[data-name="about"]').is_visible()
+
+
 def test_a_graph_answer_shows_as_a_table_with_labels_and_ask_as_its_answer(
     editor: Editor,
 ) -> None:

@@ -520,5 +520,18 @@
     if (yasr.results) yasr.draw(); // labels in the other language
   });
 
+  // --- /query#q-NAME (the index links each saved question so): open its form ------------------
+
+  function openAsked() {
+    var asked = /^#q-[a-z0-9-]+$/.test(window.location.hash)
+      ? document.getElementById(window.location.hash.slice(1))
+      : null;
+    if (!asked || asked.tagName !== "DETAILS") return;
+    asked.open = true;
+    asked.scrollIntoView({ block: "nearest" });
+  }
+  openAsked();
+  window.addEventListener("hashchange", openAsked);
+
   window.kgEditor = { yasqe: yasqe, yasr: yasr, labels: labels, ready: true };
 })();
