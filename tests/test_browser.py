@@ -50,8 +50,9 @@ if not CHROMIUM.is_file():  # pragma: no cover - depends on the machine
 class Session:
     """A page with its console errors, requests and dialogs recorded."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, origin: str = "") -> None:
         self.page = page
+        self.origin = origin  # a server's pages: that origin only; else file: and data:
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.blocked: list[str] = []
@@ -68,7 +69,7 @@ class Session:
 
     def _route(self, route: Any) -> None:
         url = route.request.url
-        if url.startswith(("file://", "data:")):
+        if url.startswith(("file://", "data:") if not self.origin else (self.origin + "/",)):
             route.continue_()
         else:
             self.blocked.append(url)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -111,20 +110,8 @@ def test_served_pages_keep_to_their_csp_and_their_origin(browser: Browser, site:
     with start_server(site.parent / "build", port=0) as server:
         origin = server.url.removesuffix("/sparql")
         context = browser.new_context(viewport={"width": 1300, "height": 900})
-        page = context.new_page()
-        errors: list[str] = []
-        left: list[str] = []
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-
-        def route(r: Any) -> None:
-            if r.request.url.startswith(origin):
-                r.continue_()
-            else:
-                left.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
+        session = Session(context.new_page(), origin)
+        page = session.page
         page.goto(origin + "/id/shenzhen?lang=en")
         assert page.inner_text("h1").strip() == "Shenzhen"
         page.fill("#kg-search", "guang")
@@ -137,4 +124,4 @@ def test_served_pages_keep_to_their_csp_and_their_origin(browser: Browser, site:
         assert page.url.endswith("/id/baiyun-airport#baiyun-airport--located-in--guangzhou")
         assert page.locator("li.fact:target").count() == 1
         context.close()
-    assert errors == [] and left == []
+    assert session.errors == [] and session.blocked == [] and session.dialogs == []

@@ -12,6 +12,17 @@
   var ENTITY_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
   var SAFE_IRI = /^[^\s<>"{}|^`\\]+$/;
   var ENDPOINT = new URL("/sparql", window.location.href).toString();
+
+  // a query of our own (labels, completion) to this endpoint: its JSON answer, or null
+  function ask(query) {
+    return fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
+      body: query,
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    });
+  }
   var MAX_LABEL_QUERY = 48 * 1024; // bytes of IRIs per label query (the endpoint takes 64 KiB)
   var labels = new Map(); // entity IRI -> {zh: ..., en: ...}
   var Yasqe = window.Yasgui.Yasqe;
@@ -215,14 +226,7 @@
           "SELECT ?s ?label WHERE { VALUES ?s { " +
           part.map(function (iri) { return "<" + iri + ">"; }).join(" ") +
           ' } ?s rdfs:label ?label FILTER(LANG(?label) IN ("zh", "en")) }';
-        return fetch(ENDPOINT, {
-          method: "POST",
-          headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
-          body: query,
-        })
-          .then(function (response) {
-            return response.ok ? response.json() : null;
-          })
+        return ask(query)
           .then(function (answer) {
             part.forEach(function (iri) {
               if (!labels.has(iri)) labels.set(iri, {});
@@ -316,14 +320,7 @@
   // query each, when the editor starts; typing gba:co and Ctrl+Space completes gba:coBuiltBy
   function terms(query, name) {
     return function () {
-      return fetch(ENDPOINT, {
-        method: "POST",
-        headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
-        body: query,
-      })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
+      return ask(query)
         .then(function (answer) {
           return ((answer && answer.results && answer.results.bindings) || [])
             .map(function (row) {
