@@ -33,7 +33,14 @@ from kg.pipeline.questions import Question, parse_question
 from kg.publish import describe, render
 from kg.publish.model import EntityPage, Redirect, page_of
 from kg.publish.site import explorer_with_pages, index_data, members_of, names_index, search_script
-from kg.sparql.editor import CACHE_CONTROL, CSP, accepts_gzip, read_static, render_editor
+from kg.sparql.editor import (
+    CACHE_CONTROL,
+    CSP,
+    StaticFile,
+    accepts_gzip,
+    read_static,
+    render_editor,
+)
 from kg.sparql.query import saved_questions
 from kg.sparql.results import GRAPH_FORMATS, RESULT_FORMATS, Answer
 from kg.sparql.text import refusal, shape_of
@@ -88,6 +95,7 @@ class Endpoint:
         self.saved = saved_questions(queries_dir)
         self.pool = Pool(build_dir, limits)
         self.static = read_static()
+        self.assets = read_static(render.STATIC)
         self.answers = Answers(limits.cache_bytes)
         page = build_dir / "network.html"
         self.explorer = (
@@ -482,22 +490,6 @@ async def search_index(request: Request) -> Response:
     return response
 
 
-_ASSET_TYPES = {
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".svg": "image/svg+xml",
-}
-
-
-async def asset(request: Request) -> Response:
-    name = request.path_params["name"]
-    if name not in render.ASSETS:
-        raise RefusedError(404, f"no asset '{name}'")
-    body = (render.STATIC / name).read_bytes()
-    headers = {**_COMMON_HEADERS, "Cache-Control": "public, max-age=3600"}
-    return Response(body, 200, headers, media_type=_ASSET_TYPES[Path(name).suffix])
-
-
 async def dump(request: Request) -> Response:
     endpoint: Endpoint = request.app.state.endpoint
     name = request.path_params["name"]
@@ -538,12 +530,20 @@ async def editor(request: Request) -> Response:
 
 
 async def static(request: Request) -> Response:
-    """A file of kg/sparql/static/ by its path; anything that is not one of them is a 404."""
+    """A file of kg/sparql/static/ (the editor's) by its path; anything else is a 404."""
     endpoint: Endpoint = request.app.state.endpoint
-    name = request.path_params["path"]
-    found = endpoint.static.get(name)
+    return _file(request, endpoint.static.get(request.path_params["path"]), "/static/")
+
+
+async def asset(request: Request) -> Response:
+    """A file of kg/publish/static/ (every page's CSS, scripts, icon); anything else, 404."""
+    endpoint: Endpoint = request.app.state.endpoint
+    return _file(request, endpoint.assets.get(request.path_params["path"]), "/assets/")
+
+
+def _file(request: Request, found: StaticFile | None, where: str) -> Response:
     if found is None:
-        raise RefusedError(404, "no such file under /static/")
+        raise RefusedError(404, f"no such file under {where}")
     headers = {
         **_COMMON_HEADERS,
         "ETag": found.etag,
@@ -587,7 +587,7 @@ def create_app(endpoint: Endpoint) -> ASGIApp:
             Route("/id/{ident}", entity, methods=read),
             Route("/class/{name}", class_page, methods=read),
             Route("/ontology", ontology, methods=read),
-            Route("/assets/{name}", asset, methods=read),
+            Route("/assets/{path:path}", asset, methods=read),
             Route("/search-index.js", search_index, methods=read),
             Route("/dumps/{name}", dump, methods=read),
             Route("/network.html", explorer, methods=read),
