@@ -53,9 +53,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000])
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    print(
-        "| data | IRIs | kg build s | kg site s | site ÷ build | ms per IRI | peak MiB build / site |"
-    )
+    print("| data | IRIs | kg build s | kg site s | site ÷ build | ms per IRI | peak MiB b / s |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("curated data/", ROOT / "data")]
