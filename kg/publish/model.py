@@ -130,8 +130,9 @@ class Redirect:
     anchor: str
 
 
-class _Triples:
-    """Triples indexed by subject and predicate, with the ontology to name terms."""
+class Triples:
+    """Triples indexed by subject and predicate, with the ontology to name terms: what a
+    page's query returned, read for the page."""
 
     def __init__(self, triples: Iterable[ox.Triple], schema: Schema) -> None:
         self.schema = schema
@@ -318,7 +319,7 @@ def _sort_value(value: Value | Thing) -> tuple[str, str]:
 def page_of(iri: str, triples: Iterable[ox.Triple], schema: Schema) -> EntityPage | Redirect | None:
     """The page of `iri` from what `describe.PAGE` returned for it: an entity's page, where
     a statement, passage or selector is shown, or None when the graph does not hold it."""
-    graph = _Triples(triples, schema)
+    graph = Triples(triples, schema)
     types = graph.iris(iri, _TYPE)
     if _STATEMENT in types:
         at, anchor = graph.one(iri, _SUBJECT), iri
@@ -374,7 +375,7 @@ def page_of(iri: str, triples: Iterable[ox.Triple], schema: Schema) -> EntityPag
     )
 
 
-def _passages(graph: _Triples, source: str) -> list[Passage]:
+def _passages(graph: Triples, source: str) -> list[Passage]:
     """Every passage quoted from `source`, in the order of the text, with what it supports."""
     supports: dict[str, set[str]] = defaultdict(set)
     for s, props in graph.by.items():

@@ -140,28 +140,21 @@ def environment(*more: Path) -> Environment:
     return env
 
 
-def _render(template: str, links: Links, csp: bool, **context: Any) -> bytes:
+def _render(template: str, links: Links, **context: Any) -> bytes:
     page = environment().get_template(template)
-    text = page.render(links=links, csp=None if links.served or not csp else STATIC_CSP, **context)
+    text = page.render(links=links, csp=None if links.served else STATIC_CSP, **context)
     return text.encode("utf-8")
 
 
 def entity_page(page: EntityPage, links: Links) -> bytes:
     """An entity's page."""
-    return _render(
-        "entity.html",
-        links,
-        True,
-        page=page,
-        picture=picture(page.thing, page.neighbours),
-        formats=list(SUFFIXES),
-    )
+    return _render("entity.html", links, page=page, picture=picture(page.thing, page.neighbours))
 
 
 def redirect_page(where: Redirect, links: Links) -> bytes:
     """The static site's page for a statement, passage or selector: it sends the reader on
     to the page that shows it (a meta refresh, and a link)."""
-    return _render("redirect.html", links, True, target=links.entity(where.id, where.anchor))
+    return _render("redirect.html", links, target=links.entity(where.id, where.anchor))
 
 
 @dataclass(frozen=True)
@@ -286,13 +279,13 @@ def ontology_doc(schema: Schema) -> OntologyDoc:
 
 def ontology_page(schema: Schema, links: Links) -> bytes:
     """The ontology's page (pyLODE-like): every class, property and vocabulary term."""
-    return _render("ontology.html", links, True, doc=ontology_doc(schema))
+    return _render("ontology.html", links, doc=ontology_doc(schema))
 
 
 def class_page(doc: ClassDoc, members: list[tuple[Thing, list[str]]], links: Links) -> bytes:
     """A class's page: what the ontology says of it, and its members (each with its
     alternative names)."""
-    return _render("class.html", links, True, doc=doc, members=members)
+    return _render("class.html", links, doc=doc, members=members)
 
 
 @dataclass(frozen=True)
@@ -309,7 +302,7 @@ class IndexData:
 
 
 def index_page(data: IndexData, links: Links) -> bytes:
-    return _render("index.html", links, True, data=data)
+    return _render("index.html", links, data=data)
 
 
 def class_docs(schema: Schema) -> Mapping[str, ClassDoc]:

@@ -37,7 +37,7 @@ from kg.outputs.built import load_store
 from kg.pipeline.ontology import Schema
 from kg.pipeline.questions import Question
 from kg.publish import describe, render
-from kg.publish.model import EntityPage, Names, Thing, most_specific, page_of
+from kg.publish.model import EntityPage, Names, Thing, Triples, most_specific, page_of
 from kg.runtime.forked import in_two
 
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -118,9 +118,7 @@ def search_script(rows: list[list[str]]) -> bytes:
 
 def members_of(triples: Iterable[ox.Triple], schema: Schema) -> list[tuple[Thing, list[str]]]:
     """A class page's members from what `describe.MEMBERS` returned."""
-    from kg.publish.model import _Triples  # noqa: PLC0415
-
-    graph = _Triples(triples, schema)
+    graph = Triples(triples, schema)
     members = [
         (
             graph.thing(s),
@@ -140,17 +138,16 @@ def index_data(
     triples: int,
 ) -> render.IndexData:
     """The index page's data from what `describe.COUNTS` and `describe.NAMES` returned."""
-    from kg.publish.model import _Triples  # noqa: PLC0415
-
     docs = render.class_docs(schema)
     by_class = {
         t.subject.value.rsplit("#", 1)[-1]: int(t.object.value)
         for t in counts
-        if isinstance(t.subject, ox.NamedNode)
+        if t.predicate == describe.MEMBER_COUNT
+        and isinstance(t.subject, ox.NamedNode)
         and isinstance(t.object, ox.Literal)
         and t.subject.value.startswith(str(GBA._NS))
     }
-    graph = _Triples(names, schema)
+    graph = Triples(names, schema)
     sources = sorted(
         (graph.thing(s) for s in graph.by if str(GBA.SourceDocument) in graph.iris(s, _TYPE)),
         key=lambda t: (t.names, t.iri),
