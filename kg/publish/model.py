@@ -321,19 +321,15 @@ def page_of(iri: str, triples: Iterable[ox.Triple], schema: Schema) -> EntityPag
     a statement, passage or selector is shown, or None when the graph does not hold it."""
     graph = Triples(triples, schema)
     types = graph.iris(iri, _TYPE)
-    if _STATEMENT in types:
-        at, anchor = graph.one(iri, _SUBJECT), iri
-    elif _EVIDENCE in types:
-        at, anchor = graph.one(iri, _SOURCE), iri
-    elif any(iri in graph.iris(s, _SELECTOR) for s in graph.by):  # shown with its passage
-        anchor = next(s for s in graph.by if iri in graph.iris(s, _SELECTOR))
-        at = graph.one(anchor, _SOURCE)
-    elif not types:
+    if _STATEMENT in types:  # shown as a fact on its subject's page
+        return _redirect(graph.one(iri, _SUBJECT), iri)
+    if _EVIDENCE in types:  # shown as a passage on its source's page
+        return _redirect(graph.one(iri, _SOURCE), iri)
+    passage = next((s for s in graph.by if iri in graph.iris(s, _SELECTOR)), None)
+    if passage is not None:  # a selector: shown with its passage
+        return _redirect(graph.one(passage, _SOURCE), passage)
+    if not types:
         return None
-    else:
-        at = anchor = ""
-    if at or anchor:
-        return Redirect(_local(at), _local(anchor)) if at.startswith(_ID) else None
     thing = graph.thing(iri)
     facts = [f for st in graph.by if (f := graph.fact(st)) is not None]
     own = [f for f in facts if f.subject.iri == iri]
@@ -373,6 +369,10 @@ def page_of(iri: str, triples: Iterable[ox.Triple], schema: Schema) -> EntityPag
         passages,
         sorted(neighbours.values(), key=lambda t: (t.kind, t.names, t.iri)),
     )
+
+
+def _redirect(page: str, anchor: str) -> Redirect | None:
+    return Redirect(_local(page), _local(anchor)) if page.startswith(_ID) else None
 
 
 def _passages(graph: Triples, source: str) -> list[Passage]:
