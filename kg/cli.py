@@ -495,9 +495,10 @@ def serve(
     """Serve the graph `kg build` wrote at http://HOST:PORT/sparql (SPARQL 1.1 Protocol).
 
     Read-only: updates, Graph Store writes, SERVICE and FROM are refused. Saved questions
-    are at /queries/NAME?PARAM=VALUE; the query editor (YASGUI) is at /query. Short queries
-    are answered while heavy ones run (docs/endpoint.md). Ctrl-C or SIGTERM stops it after answering
-    the queries in flight.
+    are at /queries/NAME?PARAM=VALUE; the query editor (YASGUI) is at /query. Every IRI of
+    the graph answers at /id/ID: its page, or its triples by Accept (docs/linked-data.md).
+    Short queries are answered while heavy ones run (docs/endpoint.md). Ctrl-C or SIGTERM
+    stops it after answering the queries in flight.
 
     Example: kg serve --port 8000
     """
@@ -512,7 +513,10 @@ def serve(
 
     def ready(url: str) -> None:
         page = url.removesuffix("sparql")
-        click.echo(f"kg serve: query editor {page}query · SPARQL {url} (read-only; Ctrl-C stops)")
+        click.echo(
+            f"kg serve: pages {page} · query editor {page}query · SPARQL {url}"
+            " (read-only; Ctrl-C stops)"
+        )
         sys.stdout.flush()
 
     run_server(build_dir, host, port, limits, queries_dir, ready)
