@@ -218,6 +218,8 @@ def test_a_folder_that_is_not_a_site_is_left_alone(built: dict[str, Any], tmp_pa
     with pytest.raises(UsageError, match="not a site"):
         write_site(built["build"], tmp_path, result.schema, _saved())
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    with pytest.raises(UsageError, match="not a site"):
+        write_site(built["build"], tmp_path / "notes.txt", result.schema, _saved())
     assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
 
 

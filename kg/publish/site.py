@@ -257,17 +257,18 @@ def explorer_with_pages(page: bytes, served: bool) -> bytes:
 def _whole(out: Path) -> Iterator[Path]:
     """A folder beside `out` to write the site into, moved into place when all is written
     (the old site, if any, removed only then); removed on failure."""
+    if out.exists() and (
+        not out.is_dir() or (not (out / "void.ttl").is_file() and any(out.iterdir()))
+    ):
+        raise UsageError(
+            f"{out}: not a site `kg site` wrote — give a new or empty folder, or the site's own"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         yield work
         old = None
         if out.exists():
-            if not (out / "void.ttl").is_file() and any(out.iterdir()):
-                raise UsageError(
-                    f"{out}: a folder that is not a site `kg site` wrote — give an empty or "
-                    "new folder"
-                )
             old = out.with_name(f".{out.name}.old")
             if old.exists():
                 shutil.rmtree(old)
