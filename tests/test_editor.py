@@ -78,6 +78,9 @@ def test_the_committed_yasgui_files_match_their_checksums() -> None:
     for name, digest in record["sha256"].items():
         assert hashlib.sha256((YASGUI / name).read_bytes()).hexdigest() == digest, name
     assert "MIT License" in (YASGUI / "LICENSE").read_text(encoding="utf-8")
+    # the one change made to the upstream build: its bundled prefix table is empty
+    assert "prefixes_default={}," in (YASGUI / "yasgui.min.js").read_text(encoding="utf-8")
+    assert set(record["changed"]) == {"yasgui.min.js", "upstream_sha256"}
 
 
 def test_the_inline_styles_allowed_by_hash_are_the_ones_yasgui_writes() -> None:
@@ -99,6 +102,13 @@ elif args[0] == "pack":
     shutil.copy(os.environ["FAKE_TARBALL"], args[args.index("--pack-destination") + 1])
     print(json.dumps([{"filename": os.path.basename(os.environ["FAKE_TARBALL"])}]))
 """
+
+
+BUNDLE = (
+    b"var c={},foaf=`http://xmlns.com/foaf/0.1/`,void$1=`http://rdfs.org/ns/void#`,"
+    b"prefixes_default={foaf,void:`http://rdfs.org/ns/void#`},t=1;"
+)
+"""A stand-in build with a prefix table shaped like YASQE's (a keyword key written out)."""
 
 
 def _tarball(path: Path, files: dict[str, bytes]) -> bytes:
@@ -126,7 +136,7 @@ def test_update_yasgui_copies_a_release_only_when_it_matches_the_registrys_integ
     (bin_dir / "npm").chmod(0o755)
     files = {
         "package.json": b'{"name": "@zazuko/yasgui", "license": "MIT"}',
-        "build/yasgui.min.js": b"var Yasgui = 1;",
+        "build/yasgui.min.js": BUNDLE,
         "build/yasgui.min.css": b".yasgui{}",
     }
     data = _tarball(tmp_path / "zazuko-yasgui-9.9.9.tgz", files)
@@ -145,14 +155,26 @@ def test_update_yasgui_copies_a_release_only_when_it_matches_the_registrys_integ
             text=True,
         )
 
+    plain = _tarball(tmp_path / "plain.tgz", {**files, "build/yasgui.min.js": b"var Y = 1;"})
+    plain_integrity = "sha512-" + base64.b64encode(hashlib.sha512(plain).digest()).decode()
+    done = subprocess.run(
+        [sys.executable, str(tree / "scripts" / "update-yasgui"), "9.9.9"],
+        env={**env, "FAKE_TARBALL": str(tmp_path / "plain.tgz"), "FAKE_INTEGRITY": plain_integrity},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "0 bundled prefix tables, not 1" in done.stderr
+    assert sorted(p.name for p in target.iterdir()) == ["LICENSE"]  # nothing copied
     tampered = good[:-6] + ("AAAA==" if not good.endswith("AAAA==") else "BBBB==")
     done = run("9.9.9", integrity=tampered)
     assert done.returncode == 1 and "is not the registry's" in done.stderr
     assert sorted(p.name for p in target.iterdir()) == ["LICENSE"]  # nothing copied
     done = run("9.9.9", integrity=good)
     assert done.returncode == 0, done.stderr
-    assert (target / "yasgui.min.js").read_bytes() == files["build/yasgui.min.js"]
+    # copied, with YASQE's bundled prefix table emptied and the upstream file's digest kept
+    assert (target / "yasgui.min.js").read_bytes() == b"var c={},prefixes_default={},t=1;"
     record = json.loads((target / "VERSION.json").read_text(encoding="utf-8"))
+    assert record["changed"]["upstream_sha256"] == hashlib.sha256(BUNDLE).hexdigest()
     assert (record["version"], record["integrity"], record["licence"]) == ("9.9.9", good, "MIT")
     assert record["sha256"]["yasgui.min.css"] == hashlib.sha256(b".yasgui{}").hexdigest()
     assert run("--check", integrity=good).returncode == 0

@@ -301,7 +301,8 @@
   var bundled = Yasqe.Autocompleters.prefixes;
   Yasqe.registerAutocompleter(
     Object.assign({}, bundled, {
-      // our prefixes first, then the list YASQE carries (prefix.cc's, bundled: no request)
+      // the endpoint's prefixes (the vendored build's own prefix.cc table is emptied by
+      // scripts/update-yasgui: no third-party vocabularies offered, no request made)
       get: function (yasqe, token) {
         return Promise.resolve(bundled.get(yasqe, token)).then(function (list) {
           var names = new Set(Object.keys(PREFIXES));
